@@ -1,0 +1,20 @@
+# Every external library comes from a Debian package (scripts/setup installs them).
+find_package(PkgConfig REQUIRED)
+pkg_check_modules(PCAP REQUIRED IMPORTED_TARGET libpcap)
+pkg_check_modules(NDPI REQUIRED IMPORTED_TARGET libndpi)
+pkg_check_modules(ZMQ REQUIRED IMPORTED_TARGET libzmq)
+pkg_check_modules(XXHASH REQUIRED IMPORTED_TARGET libxxhash)
+find_package(SQLite3 REQUIRED)
+find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
+find_package(nlohmann_json 3.10 REQUIRED)
+find_package(OpenSSL REQUIRED COMPONENTS Crypto)
+find_package(GTest REQUIRED)
+find_path(CPPZMQ_INCLUDE_DIR zmq.hpp REQUIRED)
+
+# DPDK is optional until its capture source lands; when present it is found and linked.
+pkg_check_modules(DPDK IMPORTED_TARGET libdpdk)
+if(DPDK_FOUND)
+  message(STATUS "DPDK ${DPDK_VERSION} found")
+else()
+  message(STATUS "DPDK not found: the DPDK capture source is left out")
+endif()

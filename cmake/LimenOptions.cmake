@@ -1,0 +1,36 @@
+# Build options shared by every target: warnings, sanitizers, fuzzing.
+
+option(LIMEN_WERROR "Treat compiler warnings as errors (CI turns this on)" OFF)
+option(LIMEN_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+
+# A build type of its own for the sanitizer run: scripts/test builds it beside the normal one.
+set(CMAKE_CXX_FLAGS_SANITIZE
+    "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
+    CACHE STRING "C++ flags for the Sanitize build type")
+set(CMAKE_C_FLAGS_SANITIZE "${CMAKE_CXX_FLAGS_SANITIZE}" CACHE STRING "C flags for Sanitize")
+set(CMAKE_EXE_LINKER_FLAGS_SANITIZE "-fsanitize=address,undefined"
+    CACHE STRING "Linker flags for the Sanitize build type")
+set(CMAKE_SHARED_LINKER_FLAGS_SANITIZE "-fsanitize=address,undefined"
+    CACHE STRING "Shared linker flags for the Sanitize build type")
+set(LIMEN_SANITIZE OFF)
+if(CMAKE_BUILD_TYPE STREQUAL "Sanitize")
+  set(LIMEN_SANITIZE ON)
+endif()
+
+add_library(limen_warnings INTERFACE)
+target_compile_options(limen_warnings INTERFACE
+  -Wall -Wextra -Wpedantic -Wshadow -Wconversion -Wsign-conversion -Wnon-virtual-dtor
+  -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough
+  $<$<BOOL:${LIMEN_WERROR}>:-Werror>)
+
+# limen_add_fuzzer(NAME SOURCE LIBS...): a libFuzzer binary, built only with LIMEN_FUZZ=ON.
+function(limen_add_fuzzer name source)
+  if(NOT LIMEN_FUZZ)
+    return()
+  endif()
+  add_executable(${name} ${source})
+  target_compile_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_options(${name} PRIVATE -fsanitize=fuzzer,address,undefined)
+  target_link_libraries(${name} PRIVATE ${ARGN} limen_warnings)
+  set_property(GLOBAL APPEND PROPERTY LIMEN_FUZZERS ${name})
+endfunction()

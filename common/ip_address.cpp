@@ -1,0 +1,54 @@
+#include "common/ip_address.h"
+
+#include <arpa/inet.h>
+
+#include <algorithm>
+
+namespace limen {
+
+IpAddress IpAddress::v4(std::span<const std::uint8_t> four_bytes) {
+  IpAddress a;
+  a.family_ = Family::V4;
+  std::copy_n(four_bytes.begin(), std::min<std::size_t>(4, four_bytes.size()), a.bytes_.begin());
+  return a;
+}
+
+IpAddress IpAddress::v4(std::uint32_t host_order) {
+  const std::array<std::uint8_t, 4> b{
+      static_cast<std::uint8_t>(host_order >> 24), static_cast<std::uint8_t>(host_order >> 16),
+      static_cast<std::uint8_t>(host_order >> 8), static_cast<std::uint8_t>(host_order)};
+  return v4(b);
+}
+
+IpAddress IpAddress::v6(std::span<const std::uint8_t> sixteen_bytes) {
+  IpAddress a;
+  a.family_ = Family::V6;
+  std::copy_n(sixteen_bytes.begin(), std::min<std::size_t>(16, sixteen_bytes.size()),
+              a.bytes_.begin());
+  return a;
+}
+
+std::optional<IpAddress> IpAddress::parse(std::string_view text) {
+  // inet_pton needs a terminated string; addresses are short, so a stack buffer suffices.
+  char buf[INET6_ADDRSTRLEN + 1];
+  if (text.empty() || text.size() >= sizeof buf) return std::nullopt;
+  std::copy(text.begin(), text.end(), buf);
+  buf[text.size()] = '\0';
+  std::array<std::uint8_t, 16> raw{};
+  if (text.find(':') == std::string_view::npos) {
+    if (inet_pton(AF_INET, buf, raw.data()) == 1) return v4(std::span(raw).first(4));
+    return std::nullopt;
+  }
+  if (inet_pton(AF_INET6, buf, raw.data()) == 1) return v6(raw);
+  return std::nullopt;
+}
+
+std::string IpAddress::to_string() const {
+  char buf[INET6_ADDRSTRLEN];
+  const char* s = nullptr;
+  if (family_ == Family::V4) s = inet_ntop(AF_INET, bytes_.data(), buf, sizeof buf);
+  if (family_ == Family::V6) s = inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
+  return s != nullptr ? std::string(s) : std::string();
+}
+
+}  // namespace limen

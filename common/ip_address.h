@@ -1,0 +1,45 @@
+#pragma once
+// IpAddress: an IPv4 or IPv6 address held by value (17 bytes), comparable and hashable, so it can
+// sit inside flow keys and rule tables without allocation. IPv4 occupies the first four bytes.
+
+#include <array>
+#include <compare>
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+
+namespace limen {
+
+class IpAddress {
+ public:
+  enum class Family : std::uint8_t { None = 0, V4 = 4, V6 = 6 };
+
+  IpAddress() = default;
+  static IpAddress v4(std::span<const std::uint8_t> four_bytes);
+  static IpAddress v4(std::uint32_t host_order);
+  static IpAddress v6(std::span<const std::uint8_t> sixteen_bytes);
+  // Parses dotted-quad IPv4 or RFC 4291 IPv6 text; nullopt when it is neither.
+  static std::optional<IpAddress> parse(std::string_view text);
+
+  [[nodiscard]] Family family() const { return family_; }
+  [[nodiscard]] bool is_v4() const { return family_ == Family::V4; }
+  [[nodiscard]] bool is_v6() const { return family_ == Family::V6; }
+  [[nodiscard]] bool valid() const { return family_ != Family::None; }
+  // 4 bytes for IPv4, 16 for IPv6, none when unset; network byte order.
+  [[nodiscard]] std::span<const std::uint8_t> bytes() const {
+    return {bytes_.data(), family_ == Family::V4 ? 4U : family_ == Family::V6 ? 16U : 0U};
+  }
+  [[nodiscard]] std::string to_string() const;
+
+  friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
+  friend bool operator==(const IpAddress&, const IpAddress&) = default;
+
+ private:
+  // Family first so that ordering puts all IPv4 before all IPv6.
+  Family family_ = Family::None;
+  std::array<std::uint8_t, 16> bytes_{};
+};
+
+}  // namespace limen
