@@ -48,7 +48,10 @@ class ByteReader {
   }
   void skip(std::size_t n) { (void)bytes(n); }
   // A reader over the next n bytes, so a nested record cannot run past its declared length.
-  ByteReader sub(std::size_t n) { return ByteReader(bytes(n), failed_); }
+  ByteReader sub(std::size_t n) {
+    const auto view = bytes(n);  // sequenced first: it may set failed_
+    return ByteReader(view, failed_);
+  }
   // Everything not yet read; never fails.
   std::span<const std::uint8_t> rest() {
     auto out = data_.subspan(pos_);

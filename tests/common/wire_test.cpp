@@ -1,0 +1,53 @@
+#include "common/wire.h"
+
+#include <gtest/gtest.h>
+
+#include <array>
+#include <string>
+
+namespace limen::wire {
+namespace {
+
+std::string position_frame(std::uint64_t run, std::uint64_t seq) {
+  const auto p = encode_position(run, seq);
+  return {reinterpret_cast<const char*>(p.data()), p.size()};
+}
+
+TEST(Wire, RoundTripsAnEnvelope) {
+  const std::string pos = position_frame(0x1122334455667788ULL, 42);
+  const std::array<std::string_view, 4> frames{kProtocol, "probe-1", pos, R"({"a":1})"};
+  Envelope e;
+  ASSERT_EQ(decode(frames, e), "");
+  EXPECT_EQ(e.probe, "probe-1");
+  EXPECT_EQ(e.run, 0x1122334455667788ULL);
+  EXPECT_EQ(e.seq, 42U);
+  EXPECT_EQ(e.event_json, R"({"a":1})");
+}
+
+TEST(Wire, RefusesBadMessagesWithAReason) {
+  const std::string pos = position_frame(1, 1);
+  Envelope e;
+  const std::array<std::string_view, 3> three{kProtocol, "p", pos};
+  EXPECT_EQ(decode(three, e), "expected 4 frames, got 3");
+  const std::array<std::string_view, 4> version{"limen/9", "p", pos, "{}"};
+  EXPECT_NE(decode(version, e).find("unknown protocol 'limen/9'"), std::string::npos);
+  const std::array<std::string_view, 4> name{kProtocol, "bad name", pos, "{}"};
+  EXPECT_EQ(decode(name, e), "invalid probe name");
+  const std::array<std::string_view, 4> short_pos{kProtocol, "p", "1234", "{}"};
+  EXPECT_EQ(decode(short_pos, e), "position frame must be 16 bytes");
+  const std::string zero = position_frame(1, 0);
+  const std::array<std::string_view, 4> seq0{kProtocol, "p", zero, "{}"};
+  EXPECT_EQ(decode(seq0, e), "sequence number 0 is reserved");
+  const std::array<std::string_view, 4> not_json{kProtocol, "p", pos, "hello"};
+  EXPECT_EQ(decode(not_json, e), "event is not a JSON object");
+}
+
+TEST(Wire, ProbeNames) {
+  EXPECT_TRUE(valid_probe_name("substation-3.north_A"));
+  EXPECT_FALSE(valid_probe_name(""));
+  EXPECT_FALSE(valid_probe_name(std::string(65, 'a')));
+  EXPECT_FALSE(valid_probe_name("a/b"));
+}
+
+}  // namespace
+}  // namespace limen::wire
