@@ -1,0 +1,230 @@
+#include "collector/cli.h"
+
+#include <boost/program_options.hpp>
+#include <charconv>
+#include <fstream>
+#include <optional>
+#include <sstream>
+
+#include "collector/event_record.h"
+#include "common/ip_address.h"
+
+namespace limen::collector {
+namespace {
+
+namespace po = boost::program_options;
+
+constexpr std::size_t kMaxBatchSize = 1'000'000;
+constexpr std::int64_t kMaxBatchIntervalMs = 3'600'000;
+
+constexpr const char* kRunUsage =
+    R"(limen-collector: receives events from Limen probes and stores them in SQLite.
+
+Usage:
+  limen-collector --listen ENDPOINT --db PATH [options]
+  limen-collector query --db PATH [filters]     (see limen-collector query --help)
+
+Probes connect to ENDPOINT (ZeroMQ PUSH -> PULL) and send findings, flow records and
+statistics. Any number of probes may connect. Each event is stored once: duplicates are
+dropped and counted, missing sequence numbers are counted as gaps per probe.
+On start the collector prints one line with the endpoint it actually listens on.
+SIGINT or SIGTERM stops it cleanly: queued events are stored first, then a summary is
+printed on stderr.
+
+Examples:
+  limen-collector --listen tcp://0.0.0.0:5555 --db /var/lib/limen/events.db
+  limen-collector --listen tcp://127.0.0.1:* --db events.db      (any free port)
+  limen-collector --listen ipc:///run/limen/collector.sock --db events.db --quiet
+  limen-collector --config /etc/limen/collector.conf
+
+Exit status: 0 after a clean stop, 1 when it cannot start (the cause is printed), 2 on a
+usage error.
+)";
+
+constexpr const char* kQueryUsage = R"(limen-collector query: prints stored events.
+
+Usage:
+  limen-collector query --db PATH [filters] [--json] [--count]
+
+By default prints the newest 100 findings, oldest first, as a table. Times are RFC 3339
+("2026-03-02T08:00:00Z", offsets allowed) or a date ("2026-03-02", midnight UTC);
+--since is inclusive, --until exclusive. --json prints the events exactly as the probes
+sent them, one per line. The database may be queried while the collector runs.
+
+Examples:
+  limen-collector query --db events.db
+  limen-collector query --db events.db --severity high --since 2026-03-02
+  limen-collector query --db events.db --address 10.1.2.3 --json
+  limen-collector query --db events.db --type flow --probe plant-a --limit 0
+  limen-collector query --db events.db --rule 12 --count
+
+Exit status: 0 (also when nothing matches), 1 when the database cannot be read, 2 on a
+usage error.
+)";
+
+CommandLine error(std::string why) {
+  CommandLine out;
+  out.command = Command::Error;
+  out.text = std::move(why);
+  return out;
+}
+
+template <typename T>
+std::optional<T> number(const std::string& text) {
+  T value{};
+  const auto* end = text.data() + text.size();
+  const auto [ptr, ec] = std::from_chars(text.data(), end, value);
+  if (ec != std::errc{} || ptr != end || text.empty()) return std::nullopt;
+  return value;
+}
+
+std::string help_text(const char* usage, const po::options_description& options) {
+  std::ostringstream out;
+  out << usage << '\n' << options;
+  return out.str();
+}
+
+CommandLine parse_run(int argc, const char* const* argv) {
+  po::options_description options("Options", 100);
+  // clang-format off
+  options.add_options()
+      ("listen", po::value<std::string>()->value_name("ENDPOINT"),
+       "ZeroMQ endpoint to bind: tcp://HOST:PORT, tcp://HOST:* (any free port) or ipc://PATH")
+      ("db", po::value<std::string>()->value_name("PATH"),
+       "SQLite database file (created when absent)")
+      ("config", po::value<std::string>()->value_name("FILE"),
+       "file of `name = value` lines with the same option names; the command line wins")
+      ("batch-size", po::value<std::string>()->value_name("N")->default_value("500"),
+       "commit after this many events...")
+      ("batch-interval-ms", po::value<std::string>()->value_name("MS")->default_value("1000"),
+       "...or after this many milliseconds, whichever comes first")
+      ("quiet", po::bool_switch(), "do not log rejected messages (the summary still counts them)")
+      ("help", "show this help")
+      ("version", "show the version");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::parse_command_line(argc, argv, options), vm);
+    if (vm.count("help") != 0U) return {Command::Help, {}, {}, help_text(kRunUsage, options)};
+    if (vm.count("version") != 0U) return {Command::Version, {}, {}, {}};
+    if (vm.count("config") != 0U) {
+      const auto path = vm["config"].as<std::string>();
+      std::ifstream file(path);
+      if (!file) return error("cannot read config file " + path);
+      po::store(po::parse_config_file(file, options), vm);
+    }
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return error(e.what());
+  }
+  CommandLine out;
+  out.command = Command::Run;
+  auto& c = out.collector;
+  if (vm.count("listen") == 0U) return error("--listen ENDPOINT is required");
+  if (vm.count("db") == 0U) return error("--db PATH is required");
+  c.listen = vm["listen"].as<std::string>();
+  c.db_path = vm["db"].as<std::string>();
+  c.quiet = vm["quiet"].as<bool>();
+  const auto size = number<std::size_t>(vm["batch-size"].as<std::string>());
+  if (!size || *size == 0 || *size > kMaxBatchSize)
+    return error("--batch-size must be 1.." + std::to_string(kMaxBatchSize));
+  c.batch_size = *size;
+  const auto interval = number<std::int64_t>(vm["batch-interval-ms"].as<std::string>());
+  if (!interval || *interval <= 0 || *interval > kMaxBatchIntervalMs)
+    return error("--batch-interval-ms must be 1.." + std::to_string(kMaxBatchIntervalMs));
+  c.batch_interval = std::chrono::milliseconds(*interval);
+  return out;
+}
+
+CommandLine parse_query(int argc, const char* const* argv) {
+  po::options_description options("Options", 100);
+  // clang-format off
+  options.add_options()
+      ("db", po::value<std::string>()->value_name("PATH"),
+       "SQLite database written by limen-collector")
+      ("type", po::value<std::string>()->value_name("TYPE")->default_value("finding"),
+       "finding, flow or stats")
+      ("json", po::bool_switch(), "print the stored events as JSON lines")
+      ("count", po::bool_switch(), "print only the number of matching events")
+      ("since", po::value<std::string>()->value_name("TIME"), "events at or after this time")
+      ("until", po::value<std::string>()->value_name("TIME"), "events before this time")
+      ("probe", po::value<std::string>()->value_name("NAME"), "events from this probe")
+      ("rule", po::value<std::string>()->value_name("ID"),
+       "findings or flows of this rule id (0 = the default policy)")
+      ("severity", po::value<std::string>()->value_name("LEVEL"),
+       "findings of at least this severity: low, medium, high, critical")
+      ("address", po::value<std::string>()->value_name("IP"),
+       "findings or flows with this address as source or destination")
+      ("limit", po::value<std::string>()->value_name("N")->default_value("100"),
+       "the newest N events; 0 = all")
+      ("help", "show this help");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    // argv[1] is "query".
+    po::store(po::parse_command_line(argc - 1, argv + 1, options), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return error(e.what());
+  }
+  if (vm.count("help") != 0U) return {Command::Help, {}, {}, help_text(kQueryUsage, options)};
+  CommandLine out;
+  out.command = Command::Query;
+  auto& q = out.query;
+  if (vm.count("db") == 0U) return error("query: --db PATH is required");
+  q.db_path = vm["db"].as<std::string>();
+  q.json = vm["json"].as<bool>();
+  q.count = vm["count"].as<bool>();
+  const auto type = vm["type"].as<std::string>();
+  if (type == "finding") {
+    q.type = QueryType::Finding;
+  } else if (type == "flow") {
+    q.type = QueryType::Flow;
+  } else if (type == "stats") {
+    q.type = QueryType::Stats;
+  } else {
+    return error("query: --type must be finding, flow or stats, not '" + type + "'");
+  }
+  for (const char* name : {"since", "until"}) {
+    if (vm.count(name) == 0U) continue;
+    const auto text = vm[name].as<std::string>();
+    const auto t = parse_time(text);
+    if (!t)
+      return error(std::string("query: --") + name + " '" + text +
+                   "' is not a time (RFC 3339 or YYYY-MM-DD)");
+    (std::string_view(name) == "since" ? q.since : q.until) = *t;
+  }
+  if (vm.count("probe") != 0U) q.probe = vm["probe"].as<std::string>();
+  if (vm.count("rule") != 0U) {
+    const auto text = vm["rule"].as<std::string>();
+    q.rule_id = number<std::int64_t>(text);
+    if (!q.rule_id) return error("query: --rule '" + text + "' is not a rule id");
+  }
+  if (vm.count("severity") != 0U) {
+    const auto text = vm["severity"].as<std::string>();
+    q.min_severity = severity_level(text);
+    if (!q.min_severity)
+      return error("query: --severity must be low, medium, high or critical, not '" + text + "'");
+  }
+  if (vm.count("address") != 0U) {
+    const auto text = vm["address"].as<std::string>();
+    const auto address = IpAddress::parse(text);
+    if (!address) return error("query: --address '" + text + "' is not an IP address");
+    q.address = address->to_string();
+  }
+  const auto limit_text = vm["limit"].as<std::string>();
+  const auto limit = number<std::uint64_t>(limit_text);
+  if (!limit) return error("query: --limit '" + limit_text + "' is not a count");
+  q.limit = *limit;
+  if (auto why = check_query(q); !why.empty()) return error("query: " + why);
+  return out;
+}
+
+}  // namespace
+
+CommandLine parse_command_line(int argc, const char* const* argv) {
+  if (argc >= 2 && std::string_view(argv[1]) == "query") return parse_query(argc, argv);
+  return parse_run(argc, argv);
+}
+
+}  // namespace limen::collector

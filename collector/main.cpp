@@ -1,0 +1,76 @@
+// limen-collector: entry point. Option parsing, storage, reception and queries live in
+// limen_collector_lib so tests drive the same code; this file wires signals and exit codes.
+#include <csignal>
+#include <iostream>
+
+#include "collector/cli.h"
+#include "collector/receiver.h"
+#include "collector/store.h"
+
+namespace {
+
+// Lock-free, hence safe to set from a signal handler.
+std::atomic<bool> g_stop{false};
+static_assert(std::atomic<bool>::is_always_lock_free);
+
+extern "C" void on_stop_signal(int /*signal*/) { g_stop.store(true); }
+
+void install_signal_handlers() {
+  struct sigaction action {};
+  action.sa_handler = on_stop_signal;
+  sigemptyset(&action.sa_mask);
+  action.sa_flags = 0;  // no SA_RESTART: a blocking poll returns EINTR and sees the flag
+  sigaction(SIGINT, &action, nullptr);
+  sigaction(SIGTERM, &action, nullptr);
+}
+
+int run_collector(const limen::collector::CollectorConfig& config) {
+  using namespace limen::collector;
+  install_signal_handlers();
+  std::string error;
+  const StoreOptions options{config.batch_size, config.batch_interval};
+  auto store = Store::open(config.db_path, options, error);
+  if (!store) {
+    std::cerr << "limen-collector: " << error << '\n';
+    return 1;
+  }
+  auto receiver = Receiver::bind(config.listen, *store, error);
+  if (!receiver) {
+    std::cerr << "limen-collector: " << error << '\n';
+    return 1;
+  }
+  std::cout << "limen-collector: listening on " << receiver->endpoint() << ", database "
+            << config.db_path << std::endl;
+  receiver->run(g_stop, config.quiet ? nullptr : &std::cerr);
+  std::cerr << "limen-collector: " << receiver->summary() << std::endl;
+  return 0;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  using limen::collector::Command;
+  const auto parsed = limen::collector::parse_command_line(argc, argv);
+  switch (parsed.command) {
+    case Command::Help:
+      std::cout << parsed.text;
+      return 0;
+    case Command::Version:
+      std::cout << "limen-collector " << LIMEN_VERSION << '\n';
+      return 0;
+    case Command::Error:
+      std::cerr << "limen-collector: " << parsed.text << " (see limen-collector --help)\n";
+      return 2;
+    case Command::Query: {
+      std::string error;
+      if (!limen::collector::run_query(parsed.query, std::cout, error)) {
+        std::cerr << "limen-collector: " << error << '\n';
+        return 1;
+      }
+      return 0;
+    }
+    case Command::Run:
+      break;
+  }
+  return run_collector(parsed.collector);
+}

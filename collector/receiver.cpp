@@ -1,0 +1,200 @@
+#include "collector/receiver.h"
+
+#include <cerrno>
+#include <chrono>
+#include <string_view>
+
+namespace limen::collector {
+namespace {
+
+// An event frame is at most wire::kMaxEventBytes; a peer sending frames far beyond that is
+// disconnected by ZeroMQ before the bytes are buffered. Slightly oversized events still arrive
+// and are counted as invalid envelopes.
+constexpr std::int64_t kMaxFrameBytes = 2 * static_cast<std::int64_t>(wire::kMaxEventBytes);
+// Probes block rather than drop when this many messages wait (PUSH applies back-pressure).
+constexpr int kReceiveHighWaterMark = 100'000;
+// Upper bound on the wait between checks of the stop flag when no signal interrupts the poll.
+constexpr long kMaxPollMs = 200;
+// How long the final drain listens for stragglers already in flight, and its overall cap, so a
+// probe that never stops sending cannot hold the shutdown forever.
+constexpr long kDrainQuietMs = 100;
+constexpr auto kDrainCap = std::chrono::seconds(5);
+// Messages taken in one go before the loop looks at the batch clock and the stop flag again.
+constexpr std::size_t kBurst = 1024;
+// Problems logged individually before the log only notes every kLogEvery-th one.
+constexpr std::uint64_t kLogFirst = 100;
+constexpr std::uint64_t kLogEvery = 10'000;
+
+std::int64_t wall_clock_us() {
+  using namespace std::chrono;
+  return duration_cast<microseconds>(system_clock::now().time_since_epoch()).count();
+}
+
+std::string zmq_error() { return zmq_strerror(zmq_errno()); }
+
+}  // namespace
+
+Receiver::Receiver(Store& store) : store_(store) {
+  for (auto& part : parts_) zmq_msg_init(&part);
+  zmq_msg_init(&overflow_);
+}
+
+Receiver::~Receiver() {
+  for (auto& part : parts_) zmq_msg_close(&part);
+  zmq_msg_close(&overflow_);
+  if (socket_ != nullptr) zmq_close(socket_);
+  if (context_ != nullptr) zmq_ctx_term(context_);
+}
+
+std::unique_ptr<Receiver> Receiver::bind(const std::string& endpoint, Store& store,
+                                         std::string& error) {
+  std::unique_ptr<Receiver> r(new Receiver(store));
+  r->context_ = zmq_ctx_new();
+  if (r->context_ != nullptr) r->socket_ = zmq_socket(r->context_, ZMQ_PULL);
+  if (r->socket_ == nullptr) {
+    error = "cannot create a ZeroMQ socket: " + zmq_error();
+    return nullptr;
+  }
+  const int linger = 0;
+  const int hwm = kReceiveHighWaterMark;
+  const std::int64_t max_size = kMaxFrameBytes;
+  zmq_setsockopt(r->socket_, ZMQ_LINGER, &linger, sizeof linger);
+  zmq_setsockopt(r->socket_, ZMQ_RCVHWM, &hwm, sizeof hwm);
+  zmq_setsockopt(r->socket_, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
+  if (zmq_bind(r->socket_, endpoint.c_str()) != 0) {
+    error = "cannot listen on " + endpoint + ": " + zmq_error();
+    return nullptr;
+  }
+  std::array<char, 1024> bound{};
+  std::size_t size = bound.size();
+  if (zmq_getsockopt(r->socket_, ZMQ_LAST_ENDPOINT, bound.data(), &size) != 0) {
+    error = "cannot read the endpoint bound for " + endpoint + ": " + zmq_error();
+    return nullptr;
+  }
+  r->endpoint_ = std::string(bound.data());
+  return r;
+}
+
+Receiver::Receive Receiver::receive_one(std::size_t& frames) {
+  frames = 0;
+  int more = 1;
+  while (more != 0) {
+    zmq_msg_t* target = frames < kKeptFrames ? &parts_[frames] : &overflow_;
+    // Only the first frame may be absent; ZeroMQ delivers the rest of a message atomically.
+    const int flags = frames == 0 ? ZMQ_DONTWAIT : 0;
+    if (zmq_msg_recv(target, socket_, flags) < 0) {
+      const int err = zmq_errno();
+      if (frames == 0) {
+        if (err == EAGAIN) return Receive::Empty;
+        if (err == EINTR) return Receive::Interrupted;
+        report("receive failed: " + zmq_error());
+        return Receive::Error;
+      }
+      if (err == EINTR) continue;  // the rest of the message is still there
+      report("receive failed inside a message: " + zmq_error());
+      return Receive::Error;
+    }
+    ++frames;
+    more = zmq_msg_more(target);
+  }
+  return Receive::Message;
+}
+
+void Receiver::handle(std::size_t frames) {
+  ++counters_.messages;
+  if (frames != wire::kFrameCount) {
+    ++counters_.bad_frames;
+    report("rejected message: expected " + std::to_string(wire::kFrameCount) + " frames, got " +
+           std::to_string(frames));
+    return;
+  }
+  std::array<std::string_view, wire::kFrameCount> views{};
+  for (std::size_t i = 0; i < views.size(); ++i) {
+    views[i] = std::string_view(static_cast<const char*>(zmq_msg_data(&parts_[i])),
+                                zmq_msg_size(&parts_[i]));
+  }
+  wire::Envelope envelope;
+  if (const auto why = wire::decode(views, envelope); !why.empty()) {
+    if (views[0] != wire::kProtocol) {
+      ++counters_.bad_version;
+    } else {
+      ++counters_.bad_envelope;
+    }
+    report("rejected message: " + why);
+    return;
+  }
+  const auto result = store_.add(envelope, Store::Clock::now(), wall_clock_us());
+  if (result == AddResult::InvalidJson) {
+    report("rejected event " + std::string(envelope.probe) + " run " +
+           std::to_string(envelope.run) + " seq " + std::to_string(envelope.seq) +
+           ": invalid JSON");
+  } else if (result == AddResult::Failed) {
+    report("event " + std::string(envelope.probe) + " seq " + std::to_string(envelope.seq) +
+           " not stored: " + store_.last_error());
+  }
+}
+
+std::uint64_t Receiver::drain(std::size_t limit) {
+  std::uint64_t taken = 0;
+  std::size_t frames = 0;
+  while (limit == 0 || taken < limit) {
+    const auto got = receive_one(frames);
+    if (got == Receive::Interrupted) continue;
+    if (got != Receive::Message) break;
+    handle(frames);
+    ++taken;
+    store_.commit_if_due(Store::Clock::now());
+  }
+  return taken;
+}
+
+void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
+  log_ = log;
+  zmq_pollitem_t item{socket_, 0, ZMQ_POLLIN, 0};
+  while (!stop.load()) {
+    const auto wait = store_.time_until_due(Store::Clock::now()).count();
+    const long timeout = wait < kMaxPollMs ? static_cast<long>(wait) : kMaxPollMs;
+    const int ready = zmq_poll(&item, 1, timeout);
+    if (ready > 0) (void)drain(kBurst);
+    // ready < 0 is EINTR (a signal): the loop condition looks at the flag.
+    store_.commit_if_due(Store::Clock::now());
+  }
+  // Shutdown: take everything queued, then keep listening briefly for messages already on the
+  // wire (a probe that just exited may still have bytes in the kernel's buffers).
+  const auto deadline = std::chrono::steady_clock::now() + kDrainCap;
+  while (std::chrono::steady_clock::now() < deadline) {
+    (void)drain(0);
+    const int ready = zmq_poll(&item, 1, kDrainQuietMs);
+    if (ready == 0 || (ready < 0 && zmq_errno() != EINTR)) break;
+  }
+  if (!store_.commit()) report("final commit failed: " + store_.last_error());
+}
+
+void Receiver::report(const std::string& problem) {
+  ++reported_;
+  if (log_ == nullptr) return;
+  if (reported_ <= kLogFirst) {
+    *log_ << "limen-collector: " << problem << '\n';
+  } else if (reported_ % kLogEvery == 0) {
+    *log_ << "limen-collector: " << problem << " (" << reported_ << " problems so far)\n";
+  }
+  if (reported_ == kLogFirst) *log_ << "limen-collector: further problems are only sampled\n";
+}
+
+std::uint64_t Receiver::rejected() const {
+  return counters_.bad_frames + counters_.bad_version + counters_.bad_envelope +
+         store_.counters().invalid_json;
+}
+
+std::string Receiver::summary() const {
+  const auto& s = store_.counters();
+  auto n = [](std::uint64_t v) { return std::to_string(v); };
+  return "received " + n(counters_.messages) + ", stored " + n(s.stored()) + " (findings " +
+         n(s.findings) + ", flows " + n(s.flows) + ", stats " + n(s.stats) + ", other " +
+         n(s.other) + "), duplicates " + n(s.duplicates) + ", gaps " + n(s.gaps) + ", late " +
+         n(s.late) + ", rejected " + n(rejected()) + " (frames " + n(counters_.bad_frames) +
+         ", version " + n(counters_.bad_version) + ", envelope " + n(counters_.bad_envelope) +
+         ", json " + n(s.invalid_json) + "), failed " + n(s.failed);
+}
+
+}  // namespace limen::collector

@@ -1,0 +1,396 @@
+#include "collector/store.h"
+
+#include <sqlite3.h>
+
+#include <limits>
+
+#include "collector/schema.h"
+
+namespace limen::collector {
+namespace {
+
+// Above this many (probe, run) entries the map is emptied after a commit (when every entry is
+// saved); entries reload from the probes table on demand. Bounds memory against a sender that
+// invents a new run per message.
+constexpr std::size_t kMaxProbeStates = 4096;
+
+std::uint64_t saturating_add(std::uint64_t a, std::uint64_t b) {
+  return b > std::numeric_limits<std::uint64_t>::max() - a
+             ? std::numeric_limits<std::uint64_t>::max()
+             : a + b;
+}
+
+// u64 on the wire, the same bits in SQLite's signed INTEGER.
+std::int64_t as_db(std::uint64_t value) { return static_cast<std::int64_t>(value); }
+std::uint64_t from_db(std::int64_t value) { return static_cast<std::uint64_t>(value); }
+// Counters are stored capped at INT64_MAX rather than wrapping negative.
+std::int64_t count_as_db(std::uint64_t value) {
+  constexpr auto kMax = static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max());
+  return static_cast<std::int64_t>(value > kMax ? kMax : value);
+}
+
+std::optional<std::string_view> view(const std::optional<std::string>& value) {
+  if (!value) return std::nullopt;
+  return std::string_view(*value);
+}
+
+std::optional<std::int64_t> flag(std::optional<bool> value) {
+  if (!value) return std::nullopt;
+  return *value ? 1 : 0;
+}
+
+constexpr std::string_view kInsertFinding =
+    "INSERT OR IGNORE INTO findings (probe, run, seq, time_us, time, kind, rule_id, action, "
+    "severity, severity_level, message, src_zone, dest_zone, rule_location, src_ip, src_port, "
+    "dest_ip, dest_port, proto, app_proto, flow_id, community_id, raw) VALUES (?1, ?2, ?3, ?4, "
+    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+constexpr std::string_view kInsertFlow =
+    "INSERT OR IGNORE INTO flows (probe, run, seq, time_us, time, src_ip, src_port, dest_ip, "
+    "dest_port, proto, app_proto, flow_id, community_id, start_us, start, end_us, \"end\", age, "
+    "pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, state, reason, src_zone, "
+    "dest_zone, boundary, verdict, rule_id, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
+    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
+    "?28, ?29, ?30)";
+constexpr std::string_view kInsertEvent =
+    "INSERT OR IGNORE INTO events (probe, run, seq, time_us, time, event_type, note, raw) "
+    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+constexpr std::string_view kExists =
+    "SELECT 1 FROM findings WHERE probe = ?1 AND run = ?2 AND seq = ?3 UNION ALL "
+    "SELECT 1 FROM flows WHERE probe = ?1 AND run = ?2 AND seq = ?3 UNION ALL "
+    "SELECT 1 FROM events WHERE probe = ?1 AND run = ?2 AND seq = ?3 LIMIT 1";
+constexpr std::string_view kLoadProbe =
+    "SELECT first_seen_us, last_seen_us, last_seq, received, duplicates, gaps FROM probes "
+    "WHERE name = ?1 AND run = ?2";
+constexpr std::string_view kSaveProbe =
+    "INSERT INTO probes (name, run, first_seen_us, last_seen_us, last_seq, received, duplicates, "
+    "gaps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name, run) DO UPDATE SET "
+    "last_seen_us = excluded.last_seen_us, last_seq = excluded.last_seq, "
+    "received = excluded.received, duplicates = excluded.duplicates, gaps = excluded.gaps";
+
+}  // namespace
+
+std::unique_ptr<Store> Store::open(const std::string& path, const StoreOptions& options,
+                                   std::string& error) {
+  auto db = open_store_database(path, error);
+  if (!db) return nullptr;
+  std::unique_ptr<Store> store(new Store(std::move(*db), options));
+  if (store->options_.batch_size == 0) store->options_.batch_size = 1;
+  std::string cause;
+  if (!store->prepare_statements(cause)) {
+    error = "database " + path + ": " + cause;
+    return nullptr;
+  }
+  return store;
+}
+
+Store::~Store() { (void)commit(); }
+
+bool Store::prepare_statements(std::string& error) {
+  const std::pair<Statement*, std::string_view> all[] = {{&insert_finding_, kInsertFinding},
+                                                         {&insert_flow_, kInsertFlow},
+                                                         {&insert_event_, kInsertEvent},
+                                                         {&exists_, kExists},
+                                                         {&load_probe_, kLoadProbe},
+                                                         {&save_probe_, kSaveProbe},
+                                                         {&begin_, "BEGIN IMMEDIATE"},
+                                                         {&commit_, "COMMIT"},
+                                                         {&rollback_, "ROLLBACK"}};
+  for (const auto& [stmt, sql] : all) {
+    *stmt = db_.prepare(sql, error);
+    if (!stmt->valid()) return false;
+  }
+  return true;
+}
+
+AddResult Store::add(const wire::Envelope& envelope, Clock::time_point now, std::int64_t wall_us) {
+  ++counters_.received;
+  if (!begin(now)) {
+    ++counters_.failed;
+    return AddResult::Failed;
+  }
+  ProbeState* state = probe_state(envelope.probe, envelope.run, wall_us);
+  if (state == nullptr) {
+    ++counters_.failed;
+    return AddResult::Failed;
+  }
+  state->received = saturating_add(state->received, 1);
+  state->last_seen_us = wall_us;
+  state->dirty = true;
+  ++batch_events_;
+
+  // Only a sequence number at or below the highest seen can be a duplicate; checking first keeps
+  // a replayed event from being parsed at all.
+  if (envelope.seq <= state->last_seq && exists(envelope.probe, envelope.run, envelope.seq)) {
+    ++counters_.duplicates;
+    state->duplicates = saturating_add(state->duplicates, 1);
+    return AddResult::Duplicate;
+  }
+  if (!parse_event(envelope.event_json, record_, parse_error_)) {
+    // The position was used, so it is not a gap; the event itself is unusable.
+    account_position(*state, envelope.seq);
+    ++counters_.invalid_json;
+    return AddResult::InvalidJson;
+  }
+  bool inserted = false;
+  if (!insert(envelope, inserted)) {
+    ++counters_.failed;
+    return AddResult::Failed;
+  }
+  if (!inserted) {
+    ++counters_.duplicates;
+    state->duplicates = saturating_add(state->duplicates, 1);
+    return AddResult::Duplicate;
+  }
+  account_position(*state, envelope.seq);
+  switch (record_.table) {
+    case EventTable::Finding:
+      ++counters_.findings;
+      break;
+    case EventTable::Flow:
+      ++counters_.flows;
+      break;
+    case EventTable::Event:
+      if (record_.event_type == "stats") {
+        ++counters_.stats;
+      } else {
+        ++counters_.other;
+      }
+      break;
+  }
+  if (!record_.note.empty()) ++counters_.noted;
+  return AddResult::Stored;
+}
+
+void Store::account_position(ProbeState& state, std::uint64_t seq) {
+  if (seq > state.last_seq) {
+    const std::uint64_t missing = seq - state.last_seq - 1;
+    state.gaps = saturating_add(state.gaps, missing);
+    counters_.gaps = saturating_add(counters_.gaps, missing);
+    state.last_seq = seq;
+  } else {
+    // Below the highest seen and not stored before: it fills a gap counted earlier.
+    ++counters_.late;
+    if (state.gaps > 0) --state.gaps;
+    if (counters_.gaps > 0) --counters_.gaps;
+  }
+}
+
+Store::ProbeState* Store::probe_state(std::string_view probe, std::uint64_t run,
+                                      std::int64_t wall_us) {
+  const auto key = std::pair<std::string_view, std::uint64_t>(probe, run);
+  if (auto it = probes_.find(key); it != probes_.end()) return &it->second;
+  ProbeState state;
+  state.first_seen_us = wall_us;
+  load_probe_.bind_text(1, probe);
+  load_probe_.bind_int(2, as_db(run));
+  const int rc = load_probe_.step();
+  if (rc == SQLITE_ROW) {
+    state.first_seen_us = load_probe_.column_int(0);
+    state.last_seen_us = load_probe_.column_int(1);
+    state.last_seq = from_db(load_probe_.column_int(2));
+    state.received = from_db(load_probe_.column_int(3));
+    state.duplicates = from_db(load_probe_.column_int(4));
+    state.gaps = from_db(load_probe_.column_int(5));
+  }
+  load_probe_.reset();
+  if (rc != SQLITE_ROW && rc != SQLITE_DONE) {
+    fail("cannot read probe state");
+    return nullptr;
+  }
+  auto [it, added] = probes_.emplace(ProbeKey(std::string(probe), run), state);
+  return &it->second;
+}
+
+bool Store::begin(Clock::time_point now) {
+  if (in_batch_) return true;
+  const int rc = begin_.step();
+  begin_.reset();
+  if (rc != SQLITE_DONE) {
+    fail("cannot begin transaction");
+    return false;
+  }
+  in_batch_ = true;
+  batch_events_ = 0;
+  batch_started_ = now;
+  batch_start_ = counters_;
+  return true;
+}
+
+bool Store::exists(std::string_view probe, std::uint64_t run, std::uint64_t seq) {
+  exists_.bind_text(1, probe);
+  exists_.bind_int(2, as_db(run));
+  exists_.bind_int(3, as_db(seq));
+  const bool found = exists_.step() == SQLITE_ROW;
+  exists_.reset();
+  return found;
+}
+
+bool Store::insert(const wire::Envelope& envelope, bool& inserted) {
+  switch (record_.table) {
+    case EventTable::Finding:
+      return insert_finding(envelope, inserted);
+    case EventTable::Flow:
+      return insert_flow(envelope, inserted);
+    case EventTable::Event:
+      return insert_event(envelope, inserted);
+  }
+  return false;
+}
+
+bool Store::insert_finding(const wire::Envelope& envelope, bool& inserted) {
+  Statement& s = insert_finding_;
+  const auto& f = record_.finding;
+  const auto& c = record_.common;
+  s.bind_text(1, envelope.probe);
+  s.bind_int(2, as_db(envelope.run));
+  s.bind_int(3, as_db(envelope.seq));
+  s.bind_int(4, record_.time_us);
+  s.bind_text(5, view(record_.time_text));
+  s.bind_text(6, std::string_view(f.kind));
+  s.bind_int(7, f.rule_id);
+  s.bind_text(8, view(f.action));
+  s.bind_text(9, std::string_view(f.severity));
+  s.bind_int(10, std::int64_t{f.severity_level});
+  s.bind_text(11, view(f.message));
+  s.bind_text(12, view(f.src_zone));
+  s.bind_text(13, view(f.dest_zone));
+  s.bind_text(14, view(f.rule_location));
+  s.bind_text(15, view(c.src_ip));
+  s.bind_int(16, c.src_port);
+  s.bind_text(17, view(c.dest_ip));
+  s.bind_int(18, c.dest_port);
+  s.bind_text(19, view(c.proto));
+  s.bind_text(20, view(c.app_proto));
+  s.bind_int(21, c.flow_id);
+  s.bind_text(22, view(c.community_id));
+  s.bind_text(23, envelope.event_json);
+  return run_insert(s, inserted);
+}
+
+bool Store::insert_flow(const wire::Envelope& envelope, bool& inserted) {
+  Statement& s = insert_flow_;
+  const auto& f = record_.flow;
+  const auto& c = record_.common;
+  s.bind_text(1, envelope.probe);
+  s.bind_int(2, as_db(envelope.run));
+  s.bind_int(3, as_db(envelope.seq));
+  s.bind_int(4, record_.time_us);
+  s.bind_text(5, view(record_.time_text));
+  s.bind_text(6, view(c.src_ip));
+  s.bind_int(7, c.src_port);
+  s.bind_text(8, view(c.dest_ip));
+  s.bind_int(9, c.dest_port);
+  s.bind_text(10, view(c.proto));
+  s.bind_text(11, view(c.app_proto));
+  s.bind_int(12, c.flow_id);
+  s.bind_text(13, view(c.community_id));
+  s.bind_int(14, f.start_us);
+  s.bind_text(15, view(f.start));
+  s.bind_int(16, f.end_us);
+  s.bind_text(17, view(f.end));
+  s.bind_double(18, f.age);
+  s.bind_int(19, f.pkts_toserver);
+  s.bind_int(20, f.pkts_toclient);
+  s.bind_int(21, f.bytes_toserver);
+  s.bind_int(22, f.bytes_toclient);
+  s.bind_text(23, view(f.state));
+  s.bind_text(24, view(f.reason));
+  s.bind_text(25, view(f.src_zone));
+  s.bind_text(26, view(f.dest_zone));
+  s.bind_int(27, flag(f.boundary));
+  s.bind_text(28, view(f.verdict));
+  s.bind_int(29, f.rule_id);
+  s.bind_text(30, envelope.event_json);
+  return run_insert(s, inserted);
+}
+
+bool Store::insert_event(const wire::Envelope& envelope, bool& inserted) {
+  Statement& s = insert_event_;
+  s.bind_text(1, envelope.probe);
+  s.bind_int(2, as_db(envelope.run));
+  s.bind_int(3, as_db(envelope.seq));
+  s.bind_int(4, record_.time_us);
+  s.bind_text(5, view(record_.time_text));
+  s.bind_text(6, view(record_.event_type));
+  if (record_.note.empty()) {
+    s.bind_null(7);
+  } else {
+    s.bind_text(7, std::string_view(record_.note));
+  }
+  s.bind_text(8, envelope.event_json);
+  return run_insert(s, inserted);
+}
+
+bool Store::run_insert(Statement& stmt, bool& inserted) {
+  const int rc = stmt.step();
+  inserted = rc == SQLITE_DONE && db_.changes() > 0;
+  if (rc != SQLITE_DONE) fail("cannot store event");
+  stmt.reset();
+  return rc == SQLITE_DONE;
+}
+
+void Store::commit_if_due(Clock::time_point now) {
+  if (!in_batch_) return;
+  if (batch_events_ >= options_.batch_size || now - batch_started_ >= options_.batch_interval)
+    (void)commit();
+}
+
+std::chrono::milliseconds Store::time_until_due(Clock::time_point now) const {
+  if (!in_batch_) return options_.batch_interval;
+  const auto due = batch_started_ + options_.batch_interval;
+  if (now >= due) return std::chrono::milliseconds{0};
+  return std::chrono::ceil<std::chrono::milliseconds>(due - now);
+}
+
+bool Store::commit() {
+  if (!in_batch_) return true;
+  bool ok = true;
+  for (auto& [key, state] : probes_) {
+    if (!state.dirty) continue;
+    save_probe_.bind_text(1, std::string_view(key.first));
+    save_probe_.bind_int(2, as_db(key.second));
+    save_probe_.bind_int(3, state.first_seen_us);
+    save_probe_.bind_int(4, state.last_seen_us);
+    save_probe_.bind_int(5, as_db(state.last_seq));
+    save_probe_.bind_int(6, count_as_db(state.received));
+    save_probe_.bind_int(7, count_as_db(state.duplicates));
+    save_probe_.bind_int(8, count_as_db(state.gaps));
+    const int rc = save_probe_.step();
+    save_probe_.reset();
+    if (rc != SQLITE_DONE) {
+      fail("cannot save probe state");
+      ok = false;
+      break;
+    }
+    state.dirty = false;
+  }
+  if (ok) {
+    const int rc = commit_.step();
+    commit_.reset();
+    if (rc != SQLITE_DONE) {
+      fail("cannot commit");
+      ok = false;
+    }
+  }
+  in_batch_ = false;
+  if (!ok) {
+    (void)rollback_.step();
+    rollback_.reset();
+    // The batch is gone: undo its stored counts and reload probe state from the database.
+    const std::uint64_t lost = counters_.stored() - batch_start_.stored();
+    counters_.findings = batch_start_.findings;
+    counters_.flows = batch_start_.flows;
+    counters_.stats = batch_start_.stats;
+    counters_.other = batch_start_.other;
+    counters_.noted = batch_start_.noted;
+    counters_.failed = saturating_add(counters_.failed, lost);
+    probes_.clear();
+    return false;
+  }
+  if (probes_.size() > kMaxProbeStates) probes_.clear();
+  return true;
+}
+
+void Store::fail(const std::string& what) { last_error_ = what + ": " + db_.last_error(); }
+
+}  // namespace limen::collector
