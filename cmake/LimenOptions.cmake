@@ -23,6 +23,12 @@ target_compile_options(limen_warnings INTERFACE
   -Wold-style-cast -Woverloaded-virtual -Wimplicit-fallthrough
   $<$<BOOL:${LIMEN_WERROR}>:-Werror>)
 
+# In the fuzz build every library carries coverage instrumentation, or libFuzzer runs blind.
+if(LIMEN_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # limen_add_fuzzer(NAME SOURCE LIBS...): a libFuzzer binary, built only with LIMEN_FUZZ=ON.
 function(limen_add_fuzzer name source)
   if(NOT LIMEN_FUZZ)
