@@ -1,0 +1,90 @@
+// open_file: capture-file replay. The file is opened here rather than by pcap_open_offline so
+// that each way of failing (missing, unreadable, a directory, empty) gets its own clear message
+// before libpcap sees it; libpcap then reads pcap and pcapng alike, converting nanosecond
+// timestamps to microseconds.
+
+#include <sys/stat.h>
+
+#include <cerrno>
+#include <cstdio>
+#include <string_view>
+#include <system_error>
+#include <utility>
+
+#include "probe/capture/packet_source.h"
+#include "probe/capture/pcap_source.h"
+
+namespace limen::capture {
+namespace {
+
+struct FileCloser {
+  void operator()(std::FILE* file) const { std::fclose(file); }
+};
+
+// Rephrases libpcap's open-time message ("unknown file format", "truncated dump file; tried to
+// read 24 file header bytes, only got 10", ...) into a cause, keeping libpcap's text.
+std::string describe_header_error(std::string_view detail) {
+  std::string cause;
+  if (detail.find("unknown file format") != std::string_view::npos)
+    cause = "not a pcap or pcapng file";
+  else if (detail.find("truncated") != std::string_view::npos)
+    cause = "truncated capture file header";
+  else
+    cause = "unreadable capture file header";
+  if (!detail.empty()) cause += " (" + std::string(detail) + ")";
+  return cause;
+}
+
+}  // namespace
+
+std::unique_ptr<PacketSource> open_file(const std::filesystem::path& path, std::string& error) {
+  std::string name = path.string();
+  if (name.empty()) {
+    error = "capture file: empty file name";
+    return nullptr;
+  }
+  std::unique_ptr<std::FILE, FileCloser> file(std::fopen(name.c_str(), "rb"));
+  if (!file) {
+    const int err = errno;
+    error = name + ": cannot open (" + std::generic_category().message(err) + ")";
+    return nullptr;
+  }
+  struct stat st {};
+  if (fstat(fileno(file.get()), &st) != 0) {
+    const int err = errno;
+    error = name + ": cannot open (" + std::generic_category().message(err) + ")";
+    return nullptr;
+  }
+  if (S_ISDIR(st.st_mode)) {
+    error = name + ": is a directory, not a capture file";
+    return nullptr;
+  }
+  if (S_ISREG(st.st_mode) && st.st_size == 0) {
+    error = name + ": empty file, not a pcap or pcapng file";
+    return nullptr;
+  }
+
+  return open_stream(file.release(), std::move(name), error);
+}
+
+std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error) {
+  char errbuf[PCAP_ERRBUF_SIZE] = {};
+  // On failure libpcap leaves the FILE open; once it returns a handle, pcap_close closes both.
+  PcapHandle handle(
+      pcap_fopen_offline_with_tstamp_precision(file, PCAP_TSTAMP_PRECISION_MICRO, errbuf));
+  if (!handle) {
+    std::fclose(file);
+    error = name + ": " + describe_header_error(errbuf);
+    return nullptr;
+  }
+  const int dlt = pcap_datalink(handle.get());
+  decode::LinkType link{};
+  if (!link_type_from_dlt(dlt, link)) {
+    error = unsupported_link_type_error(name, dlt);
+    return nullptr;
+  }
+  return std::make_unique<PcapSource>(std::move(handle), PcapSource::Kind::File, std::move(name),
+                                      link, std::string());
+}
+
+}  // namespace limen::capture

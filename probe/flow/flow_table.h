@@ -1,0 +1,421 @@
+#pragma once
+// FlowTable<State>: the bounded, preallocated table of the flows one worker tracks, with the
+// caller's per-flow State kept inline in each entry (no heap pointer per flow).
+//
+// Design (see README.md): slots are preallocated at construction; a power-of-two bucket array
+// chains slots by index, hashed with seeded XXH3. Each live flow is on two intrusive lists: the
+// idle list of its timeout class (TCP open, TCP finished, UDP, other), ordered by last touch, and
+// the age list ordered by start, for the active timeout. Both orders follow the table clock (the
+// latest packet time seen), so each list head is the next to expire: expire() costs O(flows
+// ended), never O(table).
+//
+// Invariants: no allocation after construction; active == created - ended; a flow is ended
+// through on_end exactly once per record (an active-timeout restart starts a new record); the
+// on_end callback must not call back into the table. Not thread-safe: one table per worker.
+
+#include <algorithm>
+#include <array>
+#include <cstddef>
+#include <cstdint>
+#include <limits>
+#include <random>
+#include <string_view>
+#include <type_traits>
+#include <vector>
+
+#include "common/timestamp.h"
+#include "dissectors/packet/decoded_packet.h"
+#include "probe/flow/flow_key.h"
+#include "probe/flow/flow_types.h"
+#include "probe/flow/index_list.h"
+#include "probe/flow/tcp_state.h"
+
+namespace limen::flow {
+
+struct FlowCounters {
+  std::uint64_t active = 0;       // flows held now (including those waiting for their end)
+  std::uint64_t created = 0;      // flow records started (new flows and restarts)
+  std::uint64_t ended = 0;        // flow records ended (on_end calls)
+  std::uint64_t overflow = 0;     // packets not tracked because the table was full
+  std::uint64_t peak = 0;         // most flows held at once
+  std::uint64_t restarted = 0;    // active-timeout restarts (in created and ended)
+  std::uint64_t port_reused = 0;  // TCP flows ended by a new SYN on the same key
+
+  // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
+  template <class F>
+  void for_each(F&& f) const {
+    f(std::string_view("active"), active);
+    f(std::string_view("created"), created);
+    f(std::string_view("ended"), ended);
+    f(std::string_view("overflow"), overflow);
+    f(std::string_view("peak"), peak);
+    f(std::string_view("restarted"), restarted);
+    f(std::string_view("port_reused"), port_reused);
+  }
+};
+
+template <class State>
+class FlowTable {
+  static_assert(std::is_default_constructible_v<State> && std::is_move_assignable_v<State>,
+                "the per-flow state is default-constructed on create and reset on reuse");
+
+ public:
+  struct Entry {
+    Flow flow;
+    State state;
+  };
+  struct Hit {
+    Entry* entry = nullptr;  // null: table full, packet not tracked
+    Direction dir = Direction::ToServer;
+    bool created = false;  // a new flow (not an active-timeout restart)
+  };
+  using Counters = FlowCounters;
+
+  // Preallocates max_flows entries (at most 2^31); nothing is allocated after this.
+  explicit FlowTable(const FlowConfig& config);
+  FlowTable(const FlowTable&) = delete;
+  FlowTable& operator=(const FlowTable&) = delete;
+
+  // Finds or creates the flow of this packet and accounts it (counters, last_seen, TCP state,
+  // direction). entry == nullptr when the table is full (counted as overflow: the packet is not
+  // tracked). `wire_bytes` = packet length on the wire. A SYN on a Closed/Reset TCP flow ends the
+  // old flow (reason TcpClosed, reported by the next expire()) and starts a new one.
+  Hit track(const decode::DecodedPacket& p, Timestamp ts, std::uint32_t wire_bytes);
+
+  // Ends the flows whose timeout passed at `now` (packet time), in deadline order, calling
+  // on_end(Entry&, EndReason) before freeing each. An active timeout calls on_end(ActiveTimeout)
+  // and restarts the flow in place (same key and State, new id, zero counters). Cost: O(flows
+  // ended or restarted), so it can run once per burst.
+  template <class F>
+  void expire(Timestamp now, F&& on_end);
+  // Ends every flow (end of capture, shutdown), oldest first.
+  template <class F>
+  void flush(EndReason why, F&& on_end);
+
+  [[nodiscard]] const Counters& counters() const { return counters_; }
+  [[nodiscard]] std::size_t capacity() const { return entries_.size(); }
+
+ private:
+  // Timeout classes, each with its own idle list (constant timeout, so ordered by deadline).
+  enum Class : std::uint8_t { kTcpOpen, kTcpFinished, kUdp, kOther, kClassCount };
+
+  struct Slot {
+    FlowKey key;
+    std::uint64_t hash = 0;
+    std::uint32_t chain = kNil;  // next slot in the bucket, or in the free list
+    Link idle;                   // idle list of `cls`, or the ending list
+    Link age;                    // age list
+    std::int64_t touched = 0;    // table clock at the last packet
+    std::int64_t started = 0;    // table clock at the start of the current record
+    Class cls = kOther;
+    EndReason ending = EndReason::TcpClosed;  // why, once on the ending list
+    bool client_is_lo = true;
+    bool fresh = false;  // restarted, no packet since: the next packet sets first_seen
+    std::uint8_t fin_seen = 0;
+  };
+
+  auto idle_link() {
+    return [this](std::uint32_t i) -> Link& { return slots_[i].idle; };
+  }
+  auto age_link() {
+    return [this](std::uint32_t i) -> Link& { return slots_[i].age; };
+  }
+  // from + timeout (timeout >= 0), saturated so a far-future packet time cannot overflow.
+  static std::int64_t deadline(std::int64_t from, std::int64_t timeout) {
+    if (from > std::numeric_limits<std::int64_t>::max() - timeout)
+      return std::numeric_limits<std::int64_t>::max();
+    return from + timeout;
+  }
+  [[nodiscard]] Class class_of(const Flow& f) const {
+    if (f.ip_proto == decode::kProtoTcp) return tcp_finished(f.tcp_state) ? kTcpFinished : kTcpOpen;
+    return f.ip_proto == decode::kProtoUdp ? kUdp : kOther;
+  }
+
+  std::uint32_t find(const FlowKey& key, std::uint64_t hash) const;
+  std::uint32_t create(const NormalisedKey& nk, std::uint64_t hash,
+                       const decode::DecodedPacket& p, Timestamp ts);
+  void account(std::uint32_t i, bool src_is_lo, const decode::DecodedPacket& p, Timestamp ts,
+               std::uint32_t wire_bytes, Direction& dir);
+  // Takes slot i out of the index and every list (it stays allocated).
+  void detach(std::uint32_t i);
+  void release(std::uint32_t i);
+  void restart(std::uint32_t i);
+  template <class F>
+  void end(std::uint32_t i, EndReason why, F& on_end);
+
+  FlowConfig config_;
+  std::array<std::int64_t, kClassCount> idle_timeout_{};
+  std::vector<Entry> entries_;
+  std::vector<Slot> slots_;
+  std::vector<std::uint32_t> buckets_;
+  std::uint64_t bucket_mask_ = 0;
+  std::uint64_t seed_ = 0;
+  std::uint32_t free_head_ = kNil;
+  std::array<IndexList, kClassCount> idle_;
+  IndexList age_;
+  IndexList ending_;  // detached by port reuse; ended first by the next expire()/flush()
+  std::int64_t clock_ = std::numeric_limits<std::int64_t>::min();
+  std::uint64_t serial_ = 0;
+  Counters counters_;
+};
+
+// ---- implementation ------------------------------------------------------------------------
+
+template <class State>
+FlowTable<State>::FlowTable(const FlowConfig& config)
+    : config_(config),
+      entries_(std::min<std::size_t>(config.max_flows, std::size_t{1} << 31)),
+      slots_(entries_.size()) {
+  // A negative timeout means the same as 0 (end at the next expire), keeping deadlines sane.
+  idle_timeout_[kTcpOpen] = std::max<std::int64_t>(config.tcp_idle_usec, 0);
+  idle_timeout_[kTcpFinished] = std::max<std::int64_t>(config.tcp_closed_usec, 0);
+  idle_timeout_[kUdp] = std::max<std::int64_t>(config.udp_idle_usec, 0);
+  idle_timeout_[kOther] = std::max<std::int64_t>(config.other_idle_usec, 0);
+  std::size_t buckets = 1;
+  while (buckets < entries_.size()) buckets <<= 1;
+  buckets_.assign(buckets, kNil);
+  bucket_mask_ = buckets - 1;
+  // A secret seed keeps chain lengths out of an attacker's hands; nothing observable (ids,
+  // expiry order) depends on it.
+  std::random_device rd;
+  seed_ = (std::uint64_t{rd()} << 32) ^ rd();
+  for (std::size_t i = slots_.size(); i-- > 0;) {
+    slots_[i].chain = free_head_;
+    free_head_ = static_cast<std::uint32_t>(i);
+  }
+}
+
+template <class State>
+std::uint32_t FlowTable<State>::find(const FlowKey& key, std::uint64_t hash) const {
+  for (std::uint32_t i = buckets_[hash & bucket_mask_]; i != kNil; i = slots_[i].chain) {
+    if (slots_[i].hash == hash && slots_[i].key == key) return i;
+  }
+  return kNil;
+}
+
+template <class State>
+typename FlowTable<State>::Hit FlowTable<State>::track(const decode::DecodedPacket& p,
+                                                       Timestamp ts, std::uint32_t wire_bytes) {
+  clock_ = std::max(clock_, ts.usec);
+  const NormalisedKey nk = normalise(p);
+  const std::uint64_t hash = key_hash(nk.key, seed_);
+  std::uint32_t i = find(nk.key, hash);
+
+  if (i != kNil && p.ip_proto == decode::kProtoTcp && is_tcp_open(p.tcp_flags) &&
+      tcp_finished(entries_[i].flow.tcp_state)) {
+    // Port reuse: the old connection is over and a new one opens on the same key. The old record
+    // cannot be reported from here (no callback), so it waits on the ending list.
+    detach(i);
+    slots_[i].ending = EndReason::TcpClosed;
+    ending_.push_back(i, idle_link());
+    ++counters_.port_reused;
+    i = kNil;
+  }
+
+  Hit hit;
+  if (i == kNil) {
+    i = create(nk, hash, p, ts);
+    if (i == kNil) {
+      ++counters_.overflow;
+      return hit;
+    }
+    hit.created = true;
+  }
+  account(i, nk.src_is_lo, p, ts, wire_bytes, hit.dir);
+  hit.entry = &entries_[i];
+  return hit;
+}
+
+template <class State>
+std::uint32_t FlowTable<State>::create(const NormalisedKey& nk, std::uint64_t hash,
+                                       const decode::DecodedPacket& p, Timestamp ts) {
+  const std::uint32_t i = free_head_;
+  if (i == kNil) return kNil;
+  Slot& s = slots_[i];
+  free_head_ = s.chain;
+
+  s.key = nk.key;
+  s.hash = hash;
+  const auto bucket = static_cast<std::size_t>(hash & bucket_mask_);
+  s.chain = buckets_[bucket];
+  buckets_[bucket] = i;
+  // The sender of the first packet is the client, unless that packet is a SYN-ACK: then the
+  // client's SYN was missed and the sender is the server.
+  const bool syn_ack = p.ip_proto == decode::kProtoTcp &&
+                       (p.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
+  s.client_is_lo = syn_ack ? !nk.src_is_lo : nk.src_is_lo;
+  s.started = clock_;
+  s.touched = clock_;
+  s.fresh = false;
+  s.fin_seen = 0;
+
+  Entry& e = entries_[i];
+  Flow& f = e.flow;
+  f = Flow{};
+  f.id = make_flow_id(nk.key, ts, serial_++);
+  f.client_ip = s.client_is_lo ? nk.key.lo_ip : nk.key.hi_ip;
+  f.server_ip = s.client_is_lo ? nk.key.hi_ip : nk.key.lo_ip;
+  f.client_port = s.client_is_lo ? nk.key.lo_port : nk.key.hi_port;
+  f.server_port = s.client_is_lo ? nk.key.hi_port : nk.key.lo_port;
+  f.ip_proto = nk.key.ip_proto;
+  f.vlan = p.vlan;
+  f.vlan_count = p.vlan_count;
+  f.first_seen = ts;
+  f.last_seen = ts;
+  e.state = State{};
+
+  s.cls = class_of(f);
+  idle_[s.cls].push_back(i, idle_link());
+  age_.push_back(i, age_link());
+  ++counters_.created;
+  ++counters_.active;
+  counters_.peak = std::max(counters_.peak, counters_.active);
+  return i;
+}
+
+template <class State>
+void FlowTable<State>::account(std::uint32_t i, bool src_is_lo, const decode::DecodedPacket& p,
+                               Timestamp ts, std::uint32_t wire_bytes, Direction& dir) {
+  Slot& s = slots_[i];
+  Flow& f = entries_[i].flow;
+  dir = src_is_lo == s.client_is_lo ? Direction::ToServer : Direction::ToClient;
+  const auto d = static_cast<std::size_t>(dir);
+  if (s.fresh) {
+    f.first_seen = ts;
+    f.last_seen = ts;
+    s.fresh = false;
+  }
+  ++f.packets[d];
+  f.bytes[d] += wire_bytes;
+  f.last_seen = std::max(f.last_seen, ts);
+  if (f.ip_proto == decode::kProtoTcp) {
+    f.tcp_flags[d] = static_cast<std::uint8_t>(f.tcp_flags[d] | p.tcp_flags);
+    TcpTracker t{f.tcp_state, s.fin_seen};
+    tcp_advance(t, dir, p.tcp_flags);
+    f.tcp_state = t.state;
+    s.fin_seen = t.fin_seen;
+  }
+  s.touched = clock_;
+  const Class cls = class_of(f);
+  if (cls == s.cls) {
+    idle_[cls].move_to_back(i, idle_link());
+  } else {
+    idle_[s.cls].unlink(i, idle_link());
+    idle_[cls].push_back(i, idle_link());
+    s.cls = cls;
+  }
+}
+
+template <class State>
+void FlowTable<State>::detach(std::uint32_t i) {
+  Slot& s = slots_[i];
+  std::uint32_t* link = &buckets_[static_cast<std::size_t>(s.hash & bucket_mask_)];
+  while (*link != i) link = &slots_[*link].chain;  // i is on this chain: it was found through it
+  *link = s.chain;
+  s.chain = kNil;
+  idle_[s.cls].unlink(i, idle_link());
+  age_.unlink(i, age_link());
+}
+
+template <class State>
+void FlowTable<State>::release(std::uint32_t i) {
+  slots_[i].chain = free_head_;
+  free_head_ = i;
+  --counters_.active;
+}
+
+template <class State>
+template <class F>
+void FlowTable<State>::end(std::uint32_t i, EndReason why, F& on_end) {
+  ++counters_.ended;
+  on_end(entries_[i], why);
+  release(i);
+}
+
+template <class State>
+void FlowTable<State>::restart(std::uint32_t i) {
+  Slot& s = slots_[i];
+  Flow& f = entries_[i].flow;
+  const Timestamp now{clock_};
+  f.id = make_flow_id(s.key, now, serial_++);
+  f.first_seen = now;
+  f.last_seen = now;
+  f.packets = {};
+  f.bytes = {};
+  f.tcp_flags = {};
+  s.started = clock_;
+  s.fresh = true;
+  age_.move_to_back(i, age_link());
+  ++counters_.created;
+  ++counters_.restarted;
+}
+
+template <class State>
+template <class F>
+void FlowTable<State>::expire(Timestamp now, F&& on_end) {
+  clock_ = std::max(clock_, now.usec);
+  while (!ending_.empty()) {
+    const std::uint32_t i = ending_.front();
+    ending_.unlink(i, idle_link());
+    end(i, slots_[i].ending, on_end);
+  }
+  const bool active_on = config_.active_timeout_usec > 0;
+  for (;;) {
+    // Merge the list heads by deadline, so flows end in the order their timeouts passed.
+    constexpr std::size_t kAgeList = kClassCount;
+    constexpr std::size_t kNone = kClassCount + 1;
+    std::int64_t best = std::numeric_limits<std::int64_t>::max();
+    std::size_t best_list = kNone;
+    for (std::size_t c = 0; c < kClassCount; ++c) {
+      if (idle_[c].empty()) continue;
+      const std::int64_t dl = deadline(slots_[idle_[c].front()].touched, idle_timeout_[c]);
+      if (dl < best) {
+        best = dl;
+        best_list = c;
+      }
+    }
+    if (active_on && !age_.empty()) {
+      const std::int64_t dl = deadline(slots_[age_.front()].started, config_.active_timeout_usec);
+      if (dl < best) {
+        best = dl;
+        best_list = kAgeList;
+      }
+    }
+    if (best_list == kNone || best > clock_) break;
+
+    if (best_list == kAgeList) {
+      const std::uint32_t i = age_.front();
+      const Slot& s = slots_[i];
+      // Idle as well: end it for good rather than start a record that would stay empty.
+      if (deadline(s.touched, idle_timeout_[s.cls]) > clock_) {
+        ++counters_.ended;
+        on_end(entries_[i], EndReason::ActiveTimeout);
+        restart(i);
+        continue;
+      }
+      detach(i);
+      end(i, s.cls == kTcpFinished ? EndReason::TcpClosed : EndReason::IdleTimeout, on_end);
+      continue;
+    }
+    const std::uint32_t i = idle_[best_list].front();
+    detach(i);
+    end(i, best_list == kTcpFinished ? EndReason::TcpClosed : EndReason::IdleTimeout, on_end);
+  }
+}
+
+template <class State>
+template <class F>
+void FlowTable<State>::flush(EndReason why, F&& on_end) {
+  while (!ending_.empty()) {
+    const std::uint32_t i = ending_.front();
+    ending_.unlink(i, idle_link());
+    end(i, slots_[i].ending, on_end);
+  }
+  while (!age_.empty()) {
+    const std::uint32_t i = age_.front();
+    detach(i);
+    end(i, why, on_end);
+  }
+}
+
+}  // namespace limen::flow
