@@ -1,0 +1,182 @@
+#include "probe/app/probe_options.h"
+
+#include <boost/program_options.hpp>
+#include <fstream>
+#include <sstream>
+
+#include "common/wire.h"
+
+namespace po = boost::program_options;
+
+namespace limen::app {
+namespace {
+
+// Negative switches bind here, then become the positive fields of ProbeOptions.
+bool no_promisc_ = false;
+bool no_flow_events_ = false;
+
+constexpr const char* kUsage = R"(limen-probe: network traffic analysis probe for critical systems
+
+Reads packets from capture files or a network interface (a SPAN/mirror port), follows every
+flow, checks each flow that crosses a zone boundary against your rules, and reports findings,
+flow records and statistics as EVE-style JSON lines to a file and/or a Limen collector.
+
+Usage:
+  limen-probe -r CAPTURE [-r CAPTURE ...] --rules FILE [outputs]   replay capture files
+  limen-probe -i IFACE --rules FILE [outputs]                      capture live
+  limen-probe rules check FILE                                     validate a rules file
+
+Examples:
+  limen-probe -r site.pcap --rules site.rules --eve -
+  limen-probe -i eth1 --rules /etc/limen/site.rules --eve /var/log/limen/eve.json \
+              --collector tcp://collector.example:5555 --name substation-3
+)";
+
+constexpr const char* kExitCodes = R"(
+Exit codes: 0 done; 1 bad options, configuration or rules; 2 a capture could not be opened or
+read; 3 a capture was damaged part-way (its packets up to the damage were processed).
+)";
+
+po::options_description describe(ProbeOptions& o) {
+  po::options_description general("General");
+  general.add_options()
+      ("help,h", "show this help and exit")
+      ("version,V", "show the version and exit")
+      ("config,c", po::value<std::string>()->value_name("FILE"),
+       "read options from FILE ('name = value' lines, same names as here; the command line "
+       "wins)")
+      ("quiet,q", po::bool_switch(&o.quiet), "no summary at the end of a replay");
+  po::options_description input("Input");
+  input.add_options()
+      ("read,r", po::value(&o.read_files)->value_name("CAPTURE")->composing(),
+       "replay a pcap or pcapng file; repeat to replay several in order")
+      ("interface,i", po::value(&o.interface)->value_name("IFACE"),
+       "capture live on IFACE (needs root or CAP_NET_RAW)")
+      ("bpf,f", po::value(&o.bpf_filter)->value_name("FILTER"),
+       "BPF capture filter, as for tcpdump (e.g. 'not port 22')")
+      ("snaplen,s", po::value(&o.snaplen)->value_name("BYTES")->default_value(o.snaplen),
+       "live: bytes kept per packet")
+      ("buffer-size", po::value(&o.buffer_size_mib)->value_name("MiB")->default_value(
+                          o.buffer_size_mib),
+       "live: kernel capture buffer")
+      ("no-promisc", po::bool_switch(&no_promisc_), "live: do not put the interface in promiscuous mode")
+      ("count", po::value(&o.packet_count)->value_name("N"),
+       "stop after N packets");
+  po::options_description rules("Rules");
+  rules.add_options()
+      ("rules", po::value(&o.rules_file)->value_name("FILE"),
+       "zones and flow rules (see docs/rules.md); the probe refuses to start on an invalid file");
+  po::options_description outputs("Outputs (several at once are fine)");
+  outputs.add_options()
+      ("eve", po::value(&o.eve)->value_name("PATH"),
+       "append EVE JSON lines to PATH; '-' for stdout (the default when no output is given)")
+      ("collector", po::value(&o.collectors)->value_name("ENDPOINT")->composing(),
+       "publish events to a limen-collector, e.g. tcp://10.0.0.5:5555 or ipc:///run/limen.sock")
+      ("name", po::value(&o.name)->value_name("NAME"),
+       "this probe's name in every event (default: the host name)")
+      ("stats-interval", po::value(&o.stats_interval)->value_name("SEC")->default_value(
+                             o.stats_interval),
+       "seconds of packet time between stats events; 0: only at the end")
+      ("no-flow-events", po::bool_switch(&no_flow_events_), "do not emit a flow record for every ended flow");
+  po::options_description limits("Limits and timeouts (seconds of packet time)");
+  limits.add_options()
+      ("max-flows", po::value(&o.max_flows)->value_name("N")->default_value(o.max_flows),
+       "flows tracked at once; beyond this packets are counted as not tracked")
+      ("tcp-timeout", po::value(&o.tcp_timeout)->default_value(o.tcp_timeout),
+       "idle TCP flow timeout")
+      ("udp-timeout", po::value(&o.udp_timeout)->default_value(o.udp_timeout),
+       "idle UDP flow timeout")
+      ("other-timeout", po::value(&o.other_timeout)->default_value(o.other_timeout),
+       "idle timeout of other flows (ICMP ...)")
+      ("active-timeout", po::value(&o.active_timeout)->default_value(o.active_timeout),
+       "a longer flow is reported and restarted")
+      ("max-fragments", po::value(&o.max_fragments)->default_value(o.max_fragments),
+       "IP datagrams being reassembled at once")
+      ("fragment-timeout", po::value(&o.fragment_timeout)->default_value(o.fragment_timeout),
+       "seconds to wait for the rest of a fragmented datagram");
+  po::options_description all;
+  all.add(general).add(input).add(rules).add(outputs).add(limits);
+  return all;
+}
+
+std::string check(const ProbeOptions& o) {
+  if (o.read_files.empty() && o.interface.empty())
+    return "nothing to read: give capture files with -r or an interface with -i";
+  if (!o.read_files.empty() && !o.interface.empty())
+    return "-r (replay) and -i (live capture) cannot be used together";
+  if (!o.name.empty() && !wire::valid_probe_name(o.name))
+    return "--name '" + o.name + "': use 1 to 64 characters among letters, digits, '.', '_', '-'";
+  if (o.snaplen < 64 || o.snaplen > 262144) return "--snaplen must be between 64 and 262144";
+  if (o.buffer_size_mib < 1 || o.buffer_size_mib > 4096)
+    return "--buffer-size must be between 1 and 4096 MiB";
+  if (o.stats_interval < 0) return "--stats-interval cannot be negative";
+  if (o.max_flows < 16 || o.max_flows > (1U << 26))
+    return "--max-flows must be between 16 and 67108864";
+  for (int t : {o.tcp_timeout, o.udp_timeout, o.other_timeout, o.active_timeout,
+                o.fragment_timeout})
+    if (t < 1 || t > 86400) return "timeouts must be between 1 and 86400 seconds";
+  if (o.max_fragments < 1 || o.max_fragments > (1U << 20))
+    return "--max-fragments must be between 1 and 1048576";
+  return {};
+}
+
+}  // namespace
+
+ParseResult parse_probe_options(int argc, const char* const* argv) {
+  ParseResult result;
+  // `limen-probe rules check FILE` is a sub-command, not an option.
+  if (argc >= 2 && std::string_view(argv[1]) == "rules") {
+    if (argc == 4 && std::string_view(argv[2]) == "check") {
+      result.outcome = ParseOutcome::RulesCheck;
+      result.rules_check_file = argv[3];
+      return result;
+    }
+    result.text = "usage: limen-probe rules check FILE";
+    return result;
+  }
+  ProbeOptions& o = result.options;
+  auto desc = describe(o);
+  try {
+    po::variables_map vm;
+    po::store(po::command_line_parser(argc, argv).options(desc).run(), vm);
+    if (vm.count("help") != 0U) {
+      std::ostringstream out;
+      out << kUsage << desc << kExitCodes;
+      result.text = out.str();
+      result.outcome = ParseOutcome::Help;
+      return result;
+    }
+    if (vm.count("version") != 0U) {
+      result.outcome = ParseOutcome::Version;
+      return result;
+    }
+    if (vm.count("config") != 0U) {
+      const auto path = vm["config"].as<std::string>();
+      std::ifstream in(path);
+      if (!in) {
+        result.text = "cannot read config file " + path;
+        return result;
+      }
+      try {
+        po::store(po::parse_config_file(in, desc), vm);
+      } catch (const po::error& e) {
+        result.text = path + ": " + e.what();
+        return result;
+      }
+    }
+    po::notify(vm);
+    o.promiscuous = !no_promisc_;
+    o.flow_events = !no_flow_events_;
+  } catch (const po::error& e) {
+    result.text = e.what();
+    return result;
+  }
+  if (auto err = check(o); !err.empty()) {
+    result.text = std::move(err);
+    return result;
+  }
+  result.outcome = ParseOutcome::Run;
+  return result;
+}
+
+}  // namespace limen::app

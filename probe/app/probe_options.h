@@ -1,0 +1,48 @@
+#pragma once
+// The probe's command line and configuration file (same option names in both), parsed once into
+// a plain struct. Parsing never exits the process: main decides what to print and the exit code.
+
+#include <cstdint>
+#include <string>
+#include <vector>
+
+namespace limen::app {
+
+struct ProbeOptions {
+  std::vector<std::string> read_files;  // -r, replay in order
+  std::string interface;                // -i, live capture
+  std::string bpf_filter;
+  int snaplen = 262144;
+  int buffer_size_mib = 64;
+  bool promiscuous = true;
+  std::uint64_t packet_count = 0;       // stop after this many packets (0 = no limit)
+
+  std::string rules_file;
+  std::string eve;                      // path or "-"; empty with no collector: stdout
+  std::vector<std::string> collectors;  // ZeroMQ endpoints
+  std::string name;                     // probe name; default: host name
+  int stats_interval = 60;              // seconds of packet time; 0 = only at the end
+  bool flow_events = true;
+
+  std::size_t max_flows = 262144;
+  int tcp_timeout = 3600;
+  int udp_timeout = 120;
+  int other_timeout = 60;
+  int active_timeout = 1800;
+  std::size_t max_fragments = 4096;
+  int fragment_timeout = 30;
+  bool quiet = false;                   // no end-of-run summary
+};
+
+enum class ParseOutcome { Run, Help, Version, RulesCheck, Error };
+
+struct ParseResult {
+  ParseOutcome outcome = ParseOutcome::Error;
+  ProbeOptions options;
+  std::string rules_check_file;  // for `limen-probe rules check FILE`
+  std::string text;              // help text, or the error message
+};
+
+ParseResult parse_probe_options(int argc, const char* const* argv);
+
+}  // namespace limen::app

@@ -1,0 +1,230 @@
+#include "probe/app/probe_run.h"
+
+#include <unistd.h>
+
+#include <atomic>
+#include <chrono>
+#include <csignal>
+#include <cstdio>
+#include <iostream>
+#include <random>
+
+#include "common/wire.h"
+#include "probe/app/summary.h"
+#include "probe/capture/packet_source.h"
+#include "probe/classify/ndpi_classifier.h"
+#include "probe/events/emitter.h"
+#include "probe/output/file_output.h"
+#include "probe/output/zmq_output.h"
+#include "probe/pipeline/worker.h"
+
+namespace limen::app {
+namespace {
+
+constexpr int kBurst = 64;
+
+std::atomic<capture::PacketSource*> g_current_source{nullptr};
+std::atomic<bool> g_stop{false};
+
+extern "C" void on_signal(int) {
+  g_stop.store(true);
+  if (auto* src = g_current_source.load()) src->break_loop();
+}
+
+void install_signal_handlers() {
+  struct sigaction sa {};
+  sa.sa_handler = on_signal;
+  sigemptyset(&sa.sa_mask);
+  sigaction(SIGINT, &sa, nullptr);
+  sigaction(SIGTERM, &sa, nullptr);
+}
+
+std::string default_probe_name() {
+  char host[256] = {};
+  if (gethostname(host, sizeof host - 1) != 0) return "limen-probe";
+  std::string name;
+  for (const char* p = host; *p != '\0' && name.size() < wire::kMaxProbeName; ++p) {
+    const char c = *p;
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-';
+    name.push_back(ok ? c : '-');
+  }
+  return name.empty() ? "limen-probe" : name;
+}
+
+std::uint64_t new_run_id() {
+  std::random_device rd;
+  return (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+}
+
+int fail(const std::string& message, int code) {
+  std::cerr << "limen-probe: " << message << '\n';
+  return code;
+}
+
+std::shared_ptr<const rules::RuleProgram> load_rules(const std::string& file,
+                                                     const classify::NdpiClassifier& classifier,
+                                                     bool& ok) {
+  ok = true;
+  if (file.empty()) return nullptr;
+  rules::CompileOptions options;
+  options.known_apps = classifier.protocol_names();
+  auto result = rules::compile_file(file, options);
+  for (const auto& d : result.diagnostics) std::cerr << d.to_string() << '\n';
+  if (!result.ok()) {
+    std::cerr << "limen-probe: refusing to start: " << file << " has "
+              << result.diagnostics.size() << " error(s)\n";
+    ok = false;
+    return nullptr;
+  }
+  return result.program;
+}
+
+Timestamp wall_clock_now() {
+  const auto now = std::chrono::system_clock::now().time_since_epoch();
+  return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
+}
+
+}  // namespace
+
+int run_rules_check_command(const std::string& file) {
+  std::string error;
+  auto classifier = classify::NdpiClassifier::create({}, error);
+  if (!classifier) return fail(error, 1);
+  rules::CompileOptions options;
+  options.known_apps = classifier->protocol_names();
+  return rules::run_rules_check(file, options, std::cout, std::cerr);
+}
+
+int run_probe(const ProbeOptions& o) {
+  const auto started = std::chrono::steady_clock::now();
+  std::string error;
+
+  classify::ClassifierConfig classifier_config;
+  classifier_config.max_active = std::min<std::size_t>(o.max_flows, 65536);
+  auto classifier = classify::NdpiClassifier::create(classifier_config, error);
+  if (!classifier) return fail(error, 1);
+
+  bool rules_ok = true;
+  auto program = load_rules(o.rules_file, *classifier, rules_ok);
+  if (!rules_ok) return 1;
+
+  // Open every capture before the first packet, so a typo in the last -r fails fast.
+  std::vector<std::unique_ptr<capture::PacketSource>> sources;
+  for (const auto& path : o.read_files) {
+    auto src = capture::open_file(path, error);
+    if (!src) return fail(error, 2);
+    sources.push_back(std::move(src));
+  }
+  const bool live = !o.interface.empty();
+  if (live) {
+    capture::LiveOptions lo;
+    lo.interface = o.interface;
+    lo.promiscuous = o.promiscuous;
+    lo.snaplen = o.snaplen;
+    lo.buffer_size_mib = o.buffer_size_mib;
+    lo.bpf_filter = o.bpf_filter;
+    auto src = capture::open_live(lo, error);
+    if (!src) return fail(error, 2);
+    if (!src->warning().empty()) std::cerr << "limen-probe: warning: " << src->warning() << '\n';
+    std::cerr << "limen-probe: capturing on " << o.interface
+              << (o.bpf_filter.empty() ? "" : " with filter '" + o.bpf_filter + "'") << '\n';
+    sources.push_back(std::move(src));
+  } else if (!o.bpf_filter.empty()) {
+    return fail("--bpf applies to live capture (-i) only", 1);
+  }
+
+  events::EventEmitter emitter(o.name.empty() ? default_probe_name() : o.name, new_run_id());
+  const std::string eve = o.eve.empty() && o.collectors.empty() ? "-" : o.eve;
+  if (!eve.empty()) {
+    auto out = output::FileOutput::open(eve, error);
+    if (!out) return fail(error, 1);
+    emitter.add_output(std::move(out));
+  }
+  for (const auto& endpoint : o.collectors) {
+    output::ZmqOutputConfig zc;
+    zc.endpoint = endpoint;
+    zc.block_when_full = !live;
+    auto out = output::ZmqOutput::open(zc, error);
+    if (!out) return fail(error, 1);
+    emitter.add_output(std::move(out));
+  }
+
+  pipeline::WorkerConfig wc;
+  wc.decoder.max_datagrams = o.max_fragments;
+  wc.decoder.fragment_timeout_usec = o.fragment_timeout * kUsecPerSecond;
+  wc.flows.max_flows = o.max_flows;
+  wc.flows.tcp_idle_usec = o.tcp_timeout * kUsecPerSecond;
+  wc.flows.udp_idle_usec = o.udp_timeout * kUsecPerSecond;
+  wc.flows.other_idle_usec = o.other_timeout * kUsecPerSecond;
+  wc.flows.active_timeout_usec = o.active_timeout * kUsecPerSecond;
+  wc.stats_interval_usec = o.stats_interval * kUsecPerSecond;
+  wc.flow_events = o.flow_events;
+  pipeline::Worker worker(wc, program, *classifier, emitter);
+
+  if (!program)
+    std::cerr << "limen-probe: no --rules given: flows are recorded, no flow is judged\n";
+  install_signal_handlers();
+  RunSummary summary;
+  capture::CaptureStats total_capture;
+  int exit_code = 0;
+  for (auto& src : sources) {
+    if (g_stop.load()) break;
+    worker.set_link_type(src->link_type());
+    worker.set_source(src.get());
+    g_current_source.store(src.get());
+    bool done = false;
+    while (!done) {
+      if (g_stop.load()) break;
+      if (o.packet_count != 0 && worker.counters().packets >= o.packet_count) {
+        g_stop.store(true);
+        break;
+      }
+      const int burst = o.packet_count != 0
+          ? static_cast<int>(std::min<std::uint64_t>(kBurst, o.packet_count -
+                                                                 worker.counters().packets))
+          : kBurst;
+      switch (src->dispatch(worker, burst)) {
+        case capture::ReadStatus::Packets:
+          worker.end_of_burst();
+          break;
+        case capture::ReadStatus::Idle:
+          worker.advance_clock(wall_clock_now());
+          worker.end_of_burst();
+          break;
+        case capture::ReadStatus::End:
+          done = true;
+          break;
+        case capture::ReadStatus::Interrupted:
+          done = true;
+          break;
+        case capture::ReadStatus::Error:
+          std::cerr << "limen-probe: " << src->error() << '\n';
+          summary.damaged.push_back(src->error());
+          exit_code = 3;
+          done = true;
+          break;
+      }
+    }
+    g_current_source.store(nullptr);
+    const auto st = src->stats();
+    total_capture.kernel_drops += st.kernel_drops;
+    total_capture.interface_drops += st.interface_drops;
+    total_capture.drops_known = total_capture.drops_known || st.drops_known;
+    worker.set_source(nullptr);
+  }
+  worker.finish(total_capture);
+  emitter.close();
+
+  for (const auto& out : emitter.outputs())
+    if (!out->last_error().empty()) std::cerr << "limen-probe: " << out->last_error() << '\n';
+  summary.files = o.read_files.size();
+  summary.live = live;
+  summary.capture = total_capture;
+  summary.wall_seconds =
+      std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
+  if (!o.quiet) print_summary(std::cerr, summary, worker, emitter, program.get());
+  return exit_code;
+}
+
+}  // namespace limen::app

@@ -1,0 +1,85 @@
+#include "probe/app/summary.h"
+
+#include <cstdio>
+#include <ostream>
+
+namespace limen::app {
+namespace {
+
+std::string thousands(std::uint64_t v) {
+  std::string s = std::to_string(v);
+  for (int i = static_cast<int>(s.size()) - 3; i > 0; i -= 3)
+    s.insert(static_cast<std::size_t>(i), ",");
+  return s;
+}
+
+std::string fixed(double v, int decimals) {
+  char buf[64];
+  std::snprintf(buf, sizeof buf, "%.*f", decimals, v);
+  return buf;
+}
+
+std::string bytes_text(std::uint64_t b) {
+  if (b >= 10'000'000) return fixed(static_cast<double>(b) / 1e6, 1) + " MB";
+  if (b >= 10'000) return fixed(static_cast<double>(b) / 1e3, 1) + " kB";
+  return thousands(b) + " bytes";
+}
+
+const rules::Rule* find_rule(const rules::RuleProgram* program, std::uint32_t id) {
+  return program != nullptr ? program->find_rule(id) : nullptr;
+}
+
+}  // namespace
+
+void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worker& worker,
+                   const events::EventEmitter& emitter, const rules::RuleProgram* program) {
+  const auto& c = worker.counters();
+  using decode::DecodeStatus;
+  auto status = [&c](DecodeStatus st) { return c.decode_status[static_cast<std::size_t>(st)]; };
+
+  out << "limen-probe: " << (s.live ? "capture" : "replay") << " finished";
+  if (!s.live) out << " (" << s.files << (s.files == 1 ? " capture" : " captures") << ")";
+  out << '\n';
+  for (const auto& d : s.damaged) out << "  damaged      " << d << '\n';
+  out << "  packets      " << thousands(c.packets) << " (" << bytes_text(c.bytes)
+      << " on the wire): " << thousands(status(DecodeStatus::NotIp)) << " not IP, "
+      << thousands(status(DecodeStatus::Truncated)) << " truncated, "
+      << thousands(status(DecodeStatus::Malformed)) << " malformed, "
+      << thousands(status(DecodeStatus::FragmentHeld)) << " fragments held\n";
+  if (s.capture.drops_known)
+    out << "  drops        " << thousands(s.capture.kernel_drops) << " by the kernel, "
+        << thousands(s.capture.interface_drops) << " by the interface\n";
+  const auto& fc = worker.flows().counters();
+  out << "  flows        " << thousands(fc.created) << " (at most " << thousands(fc.peak)
+      << " at once; " << thousands(c.untracked) << " packets not tracked: table full)\n";
+  if (fc.created == 0)
+    out << "  note         no IP flows in this input: " << thousands(c.packets) << " packets, "
+        << thousands(status(DecodeStatus::NotIp)) << " not IP, "
+        << thousands(status(DecodeStatus::Truncated) + status(DecodeStatus::Malformed))
+        << " undecodable\n";
+  out << "  findings     " << thousands(c.findings) << '\n';
+  for (const auto& [id, n] : c.findings_by_rule) {
+    std::string what = "default policy: unauthorized flow";
+    if (const auto* r = find_rule(program, id); r != nullptr)
+      what = std::string(rules::action_name(r->action)) + " " +
+             (r->message.empty() ? std::string() : "\"" + r->message + "\" ") + "(" +
+             r->location + ")";
+    char line[64];
+    std::snprintf(line, sizeof line, "    rule %-8u %6s  ", id, thousands(n).c_str());
+    out << line << what << '\n';
+  }
+  out << "  events       " << thousands(emitter.emitted()) << " (" << thousands(c.flow_events)
+      << " flow records, " << thousands(c.stats_events) << " stats)";
+  for (const auto& o : emitter.outputs()) {
+    out << "; " << o->describe() << ": " << thousands(o->counters().written) << " written";
+    if (o->counters().dropped != 0) out << ", " << thousands(o->counters().dropped) << " DROPPED";
+  }
+  out << '\n';
+  const double secs = s.wall_seconds > 0 ? s.wall_seconds : 1e-9;
+  out << "  duration     " << fixed(s.wall_seconds, 2) << " s ("
+      << thousands(static_cast<std::uint64_t>(static_cast<double>(c.packets) / secs))
+      << " packets/s, " << fixed(static_cast<double>(c.bytes) * 8 / secs / 1e6, 1)
+      << " Mbit/s)\n";
+}
+
+}  // namespace limen::app

@@ -1,0 +1,147 @@
+#include "probe/classify/ndpi_classifier.h"
+
+#include <ndpi_api.h>
+
+#include <algorithm>
+#include <cctype>
+#include <cstring>
+
+namespace limen::classify {
+namespace {
+
+constexpr std::size_t kChunkFlows = 1024;
+
+// The wire protocol (master) names what crosses the boundary: DNS for a query about google.com,
+// TLS for a session to a bank. Rules are written against that, so it wins over the app label.
+std::uint16_t pick(std::uint16_t master, std::uint16_t app) {
+  return master != NDPI_PROTOCOL_UNKNOWN ? master : app;
+}
+
+}  // namespace
+
+std::unique_ptr<NdpiClassifier> NdpiClassifier::create(const ClassifierConfig& config,
+                                                       std::string& error) {
+  ndpi_detection_module_struct* module = ndpi_init_detection_module(ndpi_no_prefs);
+  if (module == nullptr) {
+    error = "nDPI: cannot initialise the detection module";
+    return nullptr;
+  }
+  NDPI_PROTOCOL_BITMASK all;
+  NDPI_BITMASK_SET_ALL(all);
+  ndpi_set_protocol_detection_bitmask2(module, &all);
+  ndpi_finalize_initialization(module);
+  return std::unique_ptr<NdpiClassifier>(new NdpiClassifier(module, config));
+}
+
+NdpiClassifier::NdpiClassifier(ndpi_detection_module_struct* module,
+                               const ClassifierConfig& config)
+    : module_(module), config_(config) {
+  const unsigned count = ndpi_get_num_supported_protocols(module_);
+  names_.reserve(count);
+  for (unsigned id = 0; id < count; ++id) {
+    const char* raw = ndpi_get_proto_name(module_, static_cast<std::uint16_t>(id));
+    std::string name = raw != nullptr ? raw : "";
+    std::transform(name.begin(), name.end(), name.begin(),
+                   [](unsigned char c) { return static_cast<char>(std::tolower(c)); });
+    names_.push_back(std::move(name));
+  }
+}
+
+NdpiClassifier::~NdpiClassifier() {
+  // Flows still holding a slot own per-flow allocations inside nDPI; the slots themselves are
+  // freed with the chunks. Callers release states before destroying the classifier.
+  ndpi_exit_detection_module(module_);
+}
+
+ndpi_flow_struct* NdpiClassifier::acquire() {
+  if (free_.empty()) {
+    if (allocated_ >= config_.max_active) return nullptr;
+    const std::size_t n = std::min(kChunkFlows, config_.max_active - allocated_);
+    auto chunk = std::make_unique<std::uint8_t[]>(n * sizeof(ndpi_flow_struct));
+    for (std::size_t i = 0; i < n; ++i)
+      free_.push_back(static_cast<ndpi_flow_struct*>(
+          static_cast<void*>(chunk.get() + i * sizeof(ndpi_flow_struct))));
+    chunks_.push_back(std::move(chunk));
+    allocated_ += n;
+  }
+  ndpi_flow_struct* flow = free_.back();
+  free_.pop_back();
+  std::memset(static_cast<void*>(flow), 0, sizeof(ndpi_flow_struct));  // nDPI requires zeroed state
+  return flow;
+}
+
+void NdpiClassifier::give_back(ndpi_flow_struct* flow) {
+  ndpi_free_flow_data(flow);  // frees what nDPI allocated inside (host names, certificates ...)
+  free_.push_back(flow);
+}
+
+void NdpiClassifier::decide(ClassifyState& state, std::uint16_t master, std::uint16_t app) {
+  state.protocol = pick(master, app);
+  state.final = true;
+  if (state.protocol == NDPI_PROTOCOL_UNKNOWN)
+    ++counters_.unknown;
+  else
+    ++counters_.classified;
+  release(state);
+}
+
+bool NdpiClassifier::process(ClassifyState& state, std::span<const std::uint8_t> ip_packet,
+                             Timestamp ts) {
+  if (state.final) return false;
+  if (state.ndpi == nullptr) {
+    if (state.packets == 0) state.ndpi = acquire();
+    if (state.ndpi == nullptr) {
+      ++counters_.pool_exhausted;
+      state.final = true;
+      ++counters_.unknown;
+      return true;
+    }
+  }
+  const auto len = static_cast<unsigned short>(std::min<std::size_t>(ip_packet.size(), 65535));
+  const ndpi_protocol p = ndpi_detection_process_packet(
+      module_, state.ndpi, ip_packet.data(), len, static_cast<std::uint64_t>(ts.millis()));
+  ++state.packets;
+  const bool detected = p.master_protocol != NDPI_PROTOCOL_UNKNOWN ||
+                        p.app_protocol != NDPI_PROTOCOL_UNKNOWN;
+  if (detected) {
+    decide(state, p.master_protocol, p.app_protocol);
+    return true;
+  }
+  if (state.packets >= config_.max_packets) {
+    finish(state);
+    return true;
+  }
+  return false;
+}
+
+void NdpiClassifier::finish(ClassifyState& state) {
+  if (state.final) return;
+  if (state.ndpi == nullptr) {
+    decide(state, NDPI_PROTOCOL_UNKNOWN, NDPI_PROTOCOL_UNKNOWN);
+    return;
+  }
+  // No guessing: a guess from the port number alone would let any bytes sent to tcp/502 pass
+  // an `allow ... modbus` rule. What nDPI recognised in the payload is kept.
+  std::uint8_t guessed = 0;
+  const ndpi_protocol p = ndpi_detection_giveup(module_, state.ndpi, 0, &guessed);
+  decide(state, p.master_protocol, p.app_protocol);
+}
+
+void NdpiClassifier::release(ClassifyState& state) {
+  if (state.ndpi != nullptr) give_back(state.ndpi);
+  state.ndpi = nullptr;
+}
+
+std::string_view NdpiClassifier::app_name(const ClassifyState& state) const {
+  if (state.protocol == NDPI_PROTOCOL_UNKNOWN || state.protocol >= names_.size()) return "unknown";
+  return names_[state.protocol];
+}
+
+std::vector<std::string> NdpiClassifier::protocol_names() const {
+  std::vector<std::string> out;
+  for (const auto& n : names_)
+    if (!n.empty()) out.push_back(n);
+  return out;
+}
+
+}  // namespace limen::classify

@@ -1,0 +1,143 @@
+#include "probe/events/eve.h"
+
+#include <string>
+
+#include "probe/flow/community_id.h"
+
+namespace limen::events {
+namespace {
+
+Json header(Timestamp ts, std::string_view type) {
+  Json e;
+  e["timestamp"] = format_rfc3339(ts);
+  e["event_type"] = type;
+  e["probe"] = nullptr;  // filled by the emitter, kept here for the field order
+  e["seq"] = nullptr;
+  return e;
+}
+
+Json zone_or_null(std::string_view zone) { return zone.empty() ? Json(nullptr) : Json(zone); }
+
+void add_flow_fields(Json& e, const FlowContext& ctx) {
+  const flow::Flow& f = ctx.flow;
+  const bool icmp = f.ip_proto == 1 || f.ip_proto == 58;
+  e["flow_id"] = f.id;
+  e["community_id"] = flow::community_id_v1(
+      f.client_ip, f.server_ip, icmp ? ctx.icmp_type : f.client_port,
+      icmp ? ctx.icmp_code : f.server_port, f.ip_proto);
+  e["src_ip"] = f.client_ip.to_string();
+  e["src_port"] = f.client_port;
+  e["dest_ip"] = f.server_ip.to_string();
+  e["dest_port"] = f.server_port;
+  e["proto"] = ip_proto_name(f.ip_proto);
+  if (icmp) {
+    e["icmp_type"] = ctx.icmp_type;
+    e["icmp_code"] = ctx.icmp_code;
+  }
+  if (f.vlan_count > 0) {
+    Json vlan = Json::array();
+    for (std::size_t i = 0; i < f.vlan_count && i < f.vlan.size(); ++i) vlan.push_back(f.vlan[i]);
+    e["vlan"] = std::move(vlan);
+  }
+  e["app_proto"] = ctx.app;
+}
+
+std::string_view decision_name(rules::Decision d) {
+  switch (d) {
+    case rules::Decision::Allowed: return "allowed";
+    case rules::Decision::Denied: return "denied";
+    case rules::Decision::Unauthorized: return "unauthorized";
+    case rules::Decision::NotReported: break;
+  }
+  return "not_reported";
+}
+
+std::string tcp_flags_hex(std::uint8_t flags) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  return {kHex[flags >> 4], kHex[flags & 0xF]};
+}
+
+}  // namespace
+
+std::string_view finding_kind_name(FindingKind kind) {
+  switch (kind) {
+    case FindingKind::UnauthorizedFlow: return "unauthorized_flow";
+    case FindingKind::DeniedFlow: return "denied_flow";
+    case FindingKind::Alert: return "alert";
+  }
+  return "unknown";
+}
+
+std::string_view ip_proto_name(std::uint8_t proto) {
+  switch (proto) {
+    case 1: return "ICMP";
+    case 6: return "TCP";
+    case 17: return "UDP";
+    case 58: return "IPv6-ICMP";
+    case 132: return "SCTP";
+    default: break;
+  }
+  static const auto numbers = [] {
+    std::array<std::string, 256> n;
+    for (std::size_t i = 0; i < n.size(); ++i) n[i] = std::to_string(i);
+    return n;
+  }();
+  return numbers[proto];
+}
+
+Json finding_event(Timestamp ts, const FlowContext& ctx, const Finding& finding) {
+  Json e = header(ts, "finding");
+  add_flow_fields(e, ctx);
+  Json& f = e["finding"];
+  f["kind"] = finding_kind_name(finding.kind);
+  f["rule_id"] = finding.rule != nullptr ? finding.rule->id : 0U;
+  f["action"] = finding.kind == FindingKind::Alert ? "alert" : "deny";
+  f["severity"] = rules::severity_name(finding.severity);
+  if (finding.rule != nullptr && !finding.rule->message.empty())
+    f["message"] = finding.rule->message;
+  else if (finding.kind == FindingKind::UnauthorizedFlow)
+    f["message"] = "unauthorized flow: no allow rule matches this boundary flow";
+  else
+    f["message"] = std::string(finding_kind_name(finding.kind));
+  f["src_zone"] = zone_or_null(ctx.src_zone);
+  f["dest_zone"] = zone_or_null(ctx.dst_zone);
+  f["rule_location"] =
+      finding.rule != nullptr ? Json(finding.rule->location) : Json(nullptr);
+  return e;
+}
+
+Json flow_event(const FlowContext& ctx, const FlowVerdict& verdict, flow::EndReason reason) {
+  const flow::Flow& fl = ctx.flow;
+  Json e = header(fl.last_seen, "flow");
+  add_flow_fields(e, ctx);
+  Json& f = e["flow"];
+  f["pkts_toserver"] = fl.packets[0];
+  f["pkts_toclient"] = fl.packets[1];
+  f["bytes_toserver"] = fl.bytes[0];
+  f["bytes_toclient"] = fl.bytes[1];
+  f["start"] = format_rfc3339(fl.first_seen);
+  f["end"] = format_rfc3339(fl.last_seen);
+  f["age"] = (fl.last_seen.usec - fl.first_seen.usec) / kUsecPerSecond;
+  f["state"] = fl.ip_proto == 6 ? flow::tcp_state_name(fl.tcp_state) : "none";
+  f["reason"] = flow::end_reason_name(reason);
+  f["src_zone"] = zone_or_null(ctx.src_zone);
+  f["dest_zone"] = zone_or_null(ctx.dst_zone);
+  f["boundary"] = verdict.boundary;
+  f["verdict"] = decision_name(verdict.decision);
+  f["rule_id"] = verdict.rule != nullptr ? Json(verdict.rule->id) : Json(nullptr);
+  if (fl.ip_proto == 6) {
+    Json& t = e["tcp"];
+    t["tcp_flags"] = tcp_flags_hex(static_cast<std::uint8_t>(fl.tcp_flags[0] | fl.tcp_flags[1]));
+    t["tcp_flags_ts"] = tcp_flags_hex(fl.tcp_flags[0]);
+    t["tcp_flags_tc"] = tcp_flags_hex(fl.tcp_flags[1]);
+  }
+  return e;
+}
+
+Json stats_event(Timestamp ts, Json stats) {
+  Json e = header(ts, "stats");
+  e["stats"] = std::move(stats);
+  return e;
+}
+
+}  // namespace limen::events

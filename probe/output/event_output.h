@@ -1,0 +1,35 @@
+#pragma once
+// EventOutput: where serialised events go (an EVE file or stdout, a collector over ZeroMQ ...).
+// The emitter serialises each event once and hands the same line to every output. Outputs run on
+// the worker's thread between packets; they never throw: failures are counted and described.
+
+#include <cstdint>
+#include <string>
+#include <string_view>
+
+namespace limen::output {
+
+struct OutputCounters {
+  std::uint64_t written = 0;
+  std::uint64_t dropped = 0;  // could not be written or sent (see last_error)
+};
+
+class EventOutput {
+ public:
+  virtual ~EventOutput() = default;
+  // `line` is one JSON object without a trailing newline.
+  virtual void write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
+                     std::string_view line) = 0;
+  virtual void flush() = 0;
+  // Flushes and releases the destination; waits at most the output's own bounded time.
+  virtual void close() = 0;
+  [[nodiscard]] virtual std::string describe() const = 0;  // "eve file out/eve.json"
+  [[nodiscard]] const OutputCounters& counters() const { return counters_; }
+  [[nodiscard]] const std::string& last_error() const { return last_error_; }
+
+ protected:
+  OutputCounters counters_;
+  std::string last_error_;
+};
+
+}  // namespace limen::output

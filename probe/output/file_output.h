@@ -1,0 +1,33 @@
+#pragma once
+// FileOutput: EVE JSON lines appended to a file, or written to stdout for the path "-".
+
+#include <cstdio>
+#include <memory>
+#include <string>
+
+#include "probe/output/event_output.h"
+
+namespace limen::output {
+
+class FileOutput final : public EventOutput {
+ public:
+  // nullptr and `error` (naming the path and the cause) when the file cannot be opened.
+  static std::unique_ptr<FileOutput> open(const std::string& path, std::string& error);
+  ~FileOutput() override;
+
+  void write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
+             std::string_view line) override;
+  void flush() override;
+  void close() override;
+  [[nodiscard]] std::string describe() const override;
+
+ private:
+  FileOutput(std::FILE* file, std::string path, bool owned);
+  void note_error();
+
+  std::FILE* file_;
+  std::string path_;
+  bool owned_;
+};
+
+}  // namespace limen::output

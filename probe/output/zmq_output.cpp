@@ -1,0 +1,64 @@
+#include "probe/output/zmq_output.h"
+
+#include <array>
+
+#include "common/wire.h"
+
+namespace limen::output {
+
+ZmqOutput::ZmqOutput(const ZmqOutputConfig& config) : config_(config), context_(1) {}
+
+std::unique_ptr<ZmqOutput> ZmqOutput::open(const ZmqOutputConfig& config, std::string& error) {
+  std::unique_ptr<ZmqOutput> out(new ZmqOutput(config));
+  try {
+    out->socket_ = std::make_unique<zmq::socket_t>(out->context_, zmq::socket_type::push);
+    out->socket_->set(zmq::sockopt::sndhwm, config.high_water_mark);
+    out->socket_->set(zmq::sockopt::linger, config.linger_ms);
+    // connect() is asynchronous: a collector that is not up yet is retried in the background.
+    out->socket_->connect(config.endpoint);
+  } catch (const zmq::error_t& e) {
+    error = "cannot use collector endpoint '" + config.endpoint + "': " + e.what();
+    return nullptr;
+  }
+  return out;
+}
+
+ZmqOutput::~ZmqOutput() { close(); }
+
+void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
+                      std::string_view line) {
+  if (!socket_) {
+    ++counters_.dropped;
+    return;
+  }
+  const auto position = wire::encode_position(run, seq);
+  const auto flags = config_.block_when_full ? zmq::send_flags::none : zmq::send_flags::dontwait;
+  try {
+    // The first frames are queued with sndmore; a multipart message is atomic in ZeroMQ, so a
+    // drop on the last frame cannot leave half a message.
+    if (!socket_->send(zmq::buffer(wire::kProtocol), flags | zmq::send_flags::sndmore) ||
+        !socket_->send(zmq::buffer(probe), zmq::send_flags::sndmore) ||
+        !socket_->send(zmq::buffer(position), zmq::send_flags::sndmore) ||
+        !socket_->send(zmq::buffer(line), zmq::send_flags::none)) {
+      ++counters_.dropped;
+      if (last_error_.empty()) last_error_ = describe() + ": send queue full, events dropped";
+      return;
+    }
+  } catch (const zmq::error_t& e) {
+    ++counters_.dropped;
+    if (last_error_.empty()) last_error_ = describe() + ": " + e.what();
+    return;
+  }
+  ++counters_.written;
+}
+
+void ZmqOutput::close() {
+  if (!socket_) return;
+  socket_->close();  // linger bounds how long queued events may take to leave
+  socket_.reset();
+  context_.close();
+}
+
+std::string ZmqOutput::describe() const { return "collector " + config_.endpoint; }
+
+}  // namespace limen::output
