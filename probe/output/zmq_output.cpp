@@ -14,6 +14,10 @@ std::unique_ptr<ZmqOutput> ZmqOutput::open(const ZmqOutputConfig& config, std::s
     out->socket_ = std::make_unique<zmq::socket_t>(out->context_, zmq::socket_type::push);
     out->socket_->set(zmq::sockopt::sndhwm, config.high_water_mark);
     out->socket_->set(zmq::sockopt::linger, config.linger_ms);
+    out->socket_->set(zmq::sockopt::sndtimeo, config.block_timeout_ms);
+    // Queue only on an established connection: without it, events for a collector that never
+    // answered would sit in a queue and vanish at exit; with it, they are counted as dropped.
+    out->socket_->set(zmq::sockopt::immediate, 1);
     // connect() is asynchronous: a collector that is not up yet is retried in the background.
     out->socket_->connect(config.endpoint);
   } catch (const zmq::error_t& e) {
@@ -32,7 +36,8 @@ void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t s
     return;
   }
   const auto position = wire::encode_position(run, seq);
-  const auto flags = config_.block_when_full ? zmq::send_flags::none : zmq::send_flags::dontwait;
+  const bool wait = config_.block_when_full && !unreachable_;
+  const auto flags = wait ? zmq::send_flags::none : zmq::send_flags::dontwait;
   try {
     // The first frames are queued with sndmore; a multipart message is atomic in ZeroMQ, so a
     // drop on the last frame cannot leave half a message.
@@ -41,7 +46,14 @@ void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t s
         !socket_->send(zmq::buffer(position), zmq::send_flags::sndmore) ||
         !socket_->send(zmq::buffer(line), zmq::send_flags::none)) {
       ++counters_.dropped;
-      if (last_error_.empty()) last_error_ = describe() + ": send queue full, events dropped";
+      if (wait) {
+        unreachable_ = true;
+        last_error_ = describe() + ": unreachable for " +
+                      std::to_string(config_.block_timeout_ms / 1000) +
+                      " s with the send queue full; later events are dropped";
+      } else if (last_error_.empty()) {
+        last_error_ = describe() + ": send queue full, events dropped";
+      }
       return;
     }
   } catch (const zmq::error_t& e) {

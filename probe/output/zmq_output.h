@@ -2,7 +2,8 @@
 // ZmqOutput: publishes events to a collector over ZeroMQ (PUSH socket, wire format in
 // common/wire.h). Replay blocks when the collector is slow, so no event of a capture is lost;
 // live capture never blocks the packet path: past the send queue's high-water mark an event is
-// dropped and counted (the delivery guarantee with acknowledgements builds on the sequence
+// dropped and counted. A replay whose collector stays unreachable waits once, for a bounded time,
+// then drops and counts too, so a probe never hangs (the delivery guarantee with acknowledgements builds on the sequence
 // numbers the wire format already carries).
 
 #include <memory>
@@ -19,6 +20,8 @@ struct ZmqOutputConfig {
   bool block_when_full = true;   // replay: true; live: false
   int high_water_mark = 100000;  // events queued before blocking/dropping
   int linger_ms = 10000;         // at close, how long to wait for queued events to leave
+  int block_timeout_ms = 30000;  // replay: longest wait for room before the collector is
+                                 // declared unreachable and later events are dropped
 };
 
 class ZmqOutput final : public EventOutput {
@@ -38,6 +41,7 @@ class ZmqOutput final : public EventOutput {
   ZmqOutputConfig config_;
   zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
+  bool unreachable_ = false;  // a blocking send timed out: stop waiting, count drops
 };
 
 }  // namespace limen::output
