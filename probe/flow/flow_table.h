@@ -239,11 +239,21 @@ std::uint32_t FlowTable<State>::create(const NormalisedKey& nk, std::uint64_t ha
   const auto bucket = static_cast<std::size_t>(hash & bucket_mask_);
   s.chain = buckets_[bucket];
   buckets_[bucket] = i;
-  // The sender of the first packet is the client, unless that packet is a SYN-ACK: then the
-  // client's SYN was missed and the sender is the server.
-  const bool syn_ack = p.ip_proto == decode::kProtoTcp &&
-                       (p.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
-  s.client_is_lo = syn_ack ? !nk.src_is_lo : nk.src_is_lo;
+  // The sender of the first packet is the client, unless that packet says otherwise: a SYN-ACK
+  // (the client's SYN was missed), or a packet of a conversation already under way whose source
+  // port is the service's. Getting this wrong reverses the rules' verdict: a PLC answering from
+  // tcp/502 when capture starts must not look like a PLC opening a connection.
+  const bool tcp = p.ip_proto == decode::kProtoTcp;
+  const bool syn_ack = tcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == (kTcpSyn | kTcpAck);
+  const bool syn = tcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
+  bool source_is_server = syn_ack;
+  if (!syn && !syn_ack && (tcp || p.ip_proto == decode::kProtoUdp)) {
+    const bool well_known_to_other = p.src_port < 1024 && p.dst_port >= 1024;
+    // TCP without its SYN is certainly mid-conversation: the lower port is the service's.
+    const bool tcp_midstream_lower = tcp && p.src_port < p.dst_port;
+    source_is_server = well_known_to_other || tcp_midstream_lower;
+  }
+  s.client_is_lo = source_is_server ? !nk.src_is_lo : nk.src_is_lo;
   s.started = clock_;
   s.touched = clock_;
   s.fresh = false;
@@ -386,8 +396,9 @@ void FlowTable<State>::expire(Timestamp now, F&& on_end) {
     if (best_list == kAgeList) {
       const std::uint32_t i = age_.front();
       const Slot& s = slots_[i];
-      // Idle as well: end it for good rather than start a record that would stay empty.
-      if (deadline(s.touched, idle_timeout_[s.cls]) > clock_) {
+      // Idle as well, or already closed: end it for good rather than start a record that would
+      // stay empty.
+      if (s.cls != kTcpFinished && deadline(s.touched, idle_timeout_[s.cls]) > clock_) {
         ++counters_.ended;
         on_end(entries_[i], EndReason::ActiveTimeout);
         restart(i);

@@ -113,6 +113,31 @@ TEST(FlowTable, SynAckFirstMakesTheSenderTheServer) {
   EXPECT_EQ(f.tcp_flags[0], kAck);
 }
 
+TEST(FlowTable, MidStreamPickupMakesTheServicePortTheServer) {
+  // Capture starts while an HMI polls a PLC: the first packet seen is the PLC's reply from 502.
+  // Taking its sender for the client would make the PLC look like it opened the connection.
+  Table t(small());
+  auto h = t.track(test::tcp("10.20.1.10", 502, "10.20.0.5", 50300, kAck), sec(1), 60);
+  ASSERT_NE(h.entry, nullptr);
+  EXPECT_EQ(h.dir, Direction::ToClient);
+  EXPECT_EQ(h.entry->flow.server_ip, ip("10.20.1.10"));
+  EXPECT_EQ(h.entry->flow.server_port, 502);
+  EXPECT_EQ(h.entry->flow.client_port, 50300);
+  // IEC 104 on 2404 against an ephemeral port: the lower port serves too.
+  auto h2 = t.track(test::tcp("10.20.1.11", 2404, "10.20.0.5", 50301, kAck), sec(1), 60);
+  EXPECT_EQ(h2.entry->flow.server_port, 2404);
+  // A DNS answer seen before its query: a well-known port talking to a high one serves.
+  auto h3 = t.track(test::udp("10.0.0.53", 53, "10.0.0.9", 53011), sec(1), 60);
+  EXPECT_EQ(h3.entry->flow.server_port, 53);
+  EXPECT_EQ(h3.dir, Direction::ToClient);
+  // UDP between two high ports keeps the first-sender rule (no reliable hint).
+  auto h4 = t.track(test::udp("10.0.0.1", 40000, "10.0.0.2", 20000), sec(1), 60);
+  EXPECT_EQ(h4.entry->flow.client_port, 40000);
+  // A SYN is a SYN, whatever the ports.
+  auto h5 = t.track(test::tcp("10.0.0.1", 80, "10.0.0.2", 8080, test::kSyn), sec(1), 60);
+  EXPECT_EQ(h5.entry->flow.client_port, 80);
+}
+
 TEST(FlowTable, TcpHandshakeDataAndCloseThroughTheTable) {
   Table t(small());
   const auto c = [](std::uint8_t fl) { return test::tcp("192.168.1.5", 51000, "192.168.1.1",
