@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "filters/address_set.h"
+#include "filters/condition.h"
 #include "filters/rules.h"
 
 namespace limen::rules {
@@ -33,10 +34,38 @@ struct ZoneDecl {
   std::vector<AddressItem> addresses, excepts;
 };
 
+// A value in a condition or a value list, as written; typed by the compiler against the field.
+struct ValueItem {
+  enum class Kind : std::uint8_t { Word, String, Regex, List };
+  Kind kind = Kind::Word;
+  std::string text;  // Word: number, range lo-hi or name; String; Regex: pattern; List: name
+  SourcePos pos;
+};
+
 struct ListDecl {
   std::string name;
   SourcePos pos;  // the name
+  bool values = false;  // a list of values (numbers, names, strings), not of addresses
   std::vector<AddressItem> addresses;
+  std::vector<ValueItem> items;  // when `values`
+};
+
+// A condition as parsed: nodes in a vector, children before parents, the root last.
+struct ConditionAst {
+  struct Node {
+    enum class Kind : std::uint8_t { And, Or, Not, Compare };
+    Kind kind = Kind::Compare;
+    std::uint32_t a = 0, b = 0;  // children
+    // Compare:
+    std::string field;
+    SourcePos field_pos;
+    CompareOp op = CompareOp::Eq;
+    std::string op_text;  // as written, for messages
+    SourcePos op_pos;
+    std::vector<ValueItem> values;  // one value, or the items of `in {...}`, or one List
+  };
+  std::vector<Node> nodes;
+  std::string text;  // normalised source text, for messages
 };
 
 struct EndpointAst {
@@ -62,6 +91,7 @@ struct RuleDecl {
   SourcePos app_pos;
   EndpointAst src, dst;
   Transport transport;
+  std::optional<ConditionAst> condition;
 };
 
 struct DefaultDecl {

@@ -7,6 +7,7 @@
 #include <tuple>
 
 #include "filters/ast.h"
+#include "filters/condition_compiler.h"
 #include "filters/parser.h"
 #include "filters/program_parts.h"
 #include "filters/rules.h"
@@ -114,8 +115,9 @@ class Compiler {
                     "list '" + decl.name + "' is already defined at " + it->second.location);
         continue;
       }
-      NamedList l{{}, sink_.location(decl.pos)};
+      NamedList l{{}, sink_.location(decl.pos), decl.values};
       for (const AddressItem& a : decl.addresses) l.set.add(a.cidr);
+      list_decls_.emplace(decl.name, &decl);
       l.set.finalize();
       lists_.emplace(decl.name, std::move(l));
     }
@@ -155,6 +157,12 @@ class Compiler {
       r.transport = decl.transport;
       ok = endpoint(decl.src, r.src) && ok;
       ok = endpoint(decl.dst, r.dst) && ok;
+      if (decl.condition) {
+        r.condition = decl.condition->text;
+        const ConditionScope scope{options_.schemas, list_decls_, ast_.broken_lists, sink_};
+        r.condition_program = compile_condition(*decl.condition, scope);
+        ok = r.condition_program != nullptr && ok;
+      }
       if (!decl.app.empty()) {
         r.app = to_lower(decl.app);
         if (!apps.empty() && std::none_of(apps.begin(), apps.end(), [&](std::string_view a) {
@@ -216,6 +224,10 @@ class Compiler {
   bool list_term(const EndpointAst::Term& t, EndpointTerm& term) {
     term.kind = EndpointTerm::Kind::Addresses;
     if (const auto it = lists_.find(t.name); it != lists_.end()) {
+      if (it->second.values) {
+        sink_.error(t.pos, "list '$" + t.name + "' holds values, not addresses");
+        return false;
+      }
       term.addresses = it->second.set;
       return true;
     }
@@ -234,6 +246,7 @@ class Compiler {
   struct NamedList {
     PrefixSet set;
     std::string location;
+    bool values = false;  // a value list, for conditions only
   };
 
   const Ast& ast_;
@@ -242,6 +255,7 @@ class Compiler {
   RuleProgram::Parts parts_;
   std::map<std::string, int, std::less<>> zone_index_;
   std::map<std::string, NamedList, std::less<>> lists_;
+  std::map<std::string, const ListDecl*, std::less<>> list_decls_;
 };
 
 CompileResult finish(Ast& ast, DiagnosticSink& sink, const CompileOptions& options) {

@@ -37,6 +37,8 @@ class Lexer {
         continuation();
       } else if (c == '"') {
         string();
+      } else if (c == '/' && after_tilde()) {
+        regex();
       } else if (c == '-' && peek(1) == '>') {
         punct(Token::Kind::Arrow, 2);
       } else if (c == '$') {
@@ -125,6 +127,42 @@ class Lexer {
       return;
     }
     push(Token::Kind::Variable, std::string(text_.substr(start, pos_ - start)), col);
+  }
+
+  // A '/' right after the '~' operator opens a regular expression, not a word.
+  [[nodiscard]] bool after_tilde() const {
+    return !current_.tokens.empty() && current_.tokens.back().kind == Token::Kind::Operator &&
+           current_.tokens.back().text == "~";
+  }
+
+  // /pattern/ on one line; "\/" is a '/' inside it, every other byte is the pattern's own.
+  void regex() {
+    const std::uint32_t col = column();
+    const std::uint32_t line = line_;
+    advance();
+    std::string value;
+    while (pos_ < text_.size() && text_[pos_] != '\n') {
+      const char c = text_[pos_];
+      if (c == '/') {
+        advance();
+        push(Token::Kind::Regex, std::move(value), col);
+        return;
+      }
+      if (c == '\\' && peek(1) == '/') {
+        value += '/';
+        advance(2);
+        continue;
+      }
+      if (c == '\\' && peek(1) != '\n' && peek(1) != '\0') {
+        value += c;
+        value += peek(1);
+        advance(2);
+        continue;
+      }
+      value += c;
+      advance();
+    }
+    error(line, col, "unterminated regular expression (it ends with '/' on the same line)");
   }
 
   void string() {

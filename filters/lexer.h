@@ -24,7 +24,8 @@ struct Token {
     RBrace,    // }
     Comma,     // ,
     Bang,      // !
-    Operator,  // == != < <= > >= ~ ( ): reserved for conditions
+    Operator,  // == != < <= > >= ~ ( ) of conditions
+    Regex,     // /pattern/ right after '~'; text holds the pattern, with \/ turned into /
   };
   Kind kind = Kind::Word;
   std::string text;

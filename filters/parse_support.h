@@ -1,7 +1,7 @@
 #pragma once
 // Pieces shared by the statement parser (parser.cpp) and the parsers of rule parts
-// (rule_parts.cpp: endpoints, transports, ports, addresses); a condition parser will use the
-// same TokenCursor and StatementContext.
+// (rule_parts.cpp: endpoints, transports, ports, addresses; condition_parser.cpp: conditions
+// and value lists), all reading one TokenCursor and reporting through one StatementContext.
 //
 // Invariants: a parse function returns false exactly when it has reported one error through the
 // StatementContext; the caller then abandons the statement.
@@ -24,6 +24,8 @@ inline constexpr std::string_view kTransportWords[] = {"tcp", "udp", "icmp", "ic
 // Words that can never name a zone or a list, since an endpoint or statement reads them otherwise.
 inline constexpr std::string_view kReservedWords[] = {"any", "except", "file", "severity", "if",
                                                       "tcp", "udp",    "icmp", "icmp6"};
+// Words of conditions: a field may not be named so.
+inline constexpr std::string_view kConditionWords[] = {"and", "or", "not", "in", "matches"};
 
 // How a token is quoted back in a message: strings with quotes, lists with '$'.
 std::string describe(const Token& t);
@@ -60,5 +62,11 @@ bool parse_endpoint(TokenCursor& c, const StatementContext& x, EndpointAst& out,
                     const std::string& side);
 // tcp | udp | icmp | icmp6 | any | tcp/PORTS, with `t` already consumed; ports sorted.
 bool parse_transport(TokenCursor& c, const StatementContext& x, const Token& t, Transport& out);
+// COND after `if` (already consumed as `if_token`): comparisons joined by not/and/or and
+// parentheses. Stops before the first token that cannot continue the condition.
+bool parse_condition(TokenCursor& c, const StatementContext& x, const Token& if_token,
+                     ConditionAst& out);
+// The values of `list NAME v1, v2, ...`: numbers, ranges, names and strings, separated by ','.
+bool parse_value_items(TokenCursor& c, const StatementContext& x, std::vector<ValueItem>& out);
 
 }  // namespace limen::rules

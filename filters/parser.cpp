@@ -250,6 +250,9 @@ class Parser {
     if (c.peek_word("file")) {
       c.next();
       ok = list_file(c, l);
+    } else if (value_list_start(c)) {
+      l.values = true;
+      ok = parse_value_items(c, ctx(), l.items);
     } else {
       ok = addresses(c, l.addresses) && addresses_end(c);
     }
@@ -259,6 +262,15 @@ class Parser {
     }
     ast_.lists.push_back(std::move(l));
     return true;
+  }
+
+  // A list holds values (for conditions) when its first item is a string, a name, or a number
+  // or range without '.', ':' or '/' (which only addresses have).
+  static bool value_list_start(const TokenCursor& c) {
+    const Token* t = c.peek();
+    if (t == nullptr) return false;
+    if (t->kind == Token::Kind::String) return true;
+    return t->kind == Token::Kind::Word && t->text.find_first_of(".:/") == std::string::npos;
   }
 
   // One address or CIDR per line; '#' starts a comment. Every bad line is reported.
@@ -367,9 +379,17 @@ class Parser {
       }
       if (t->kind != Token::Kind::Word)
         return fail(at(*t), "unexpected '" + describe(*t) + "' in the rule");
-      // Conditions will be parsed by their own expression parser from this token on, up to the
-      // options; until then a rule with one is rejected rather than half-enforced.
-      if (t->text == "if") return fail(at(*t), "conditions ('if') are not supported yet");
+      if (t->text == "if") {
+        if (r.condition) return fail(at(*t), "the rule already has a condition");
+        if (r.severity || have_message)
+          return fail(at(*t), "the condition goes before the options and the message");
+        r.condition.emplace();
+        if (!parse_condition(c, ctx(), *t, *r.condition)) return false;
+        if (!c.at_end() && !c.peek_word("severity") && !c.peek_is(Token::Kind::String))
+          return fail(at(*c.peek()), "expected 'and', 'or', the options or the message after "
+                                     "the condition, found '" + describe(*c.peek()) + "'");
+        continue;
+      }
       if (t->text == "severity") {
         if (r.severity) return fail(at(*t), "the rule already has a severity");
         if (!severity(c, r.severity)) return false;
@@ -378,7 +398,8 @@ class Parser {
       const bool transport_word = t->text.find('/') != std::string::npos ||
                                   std::find(std::begin(kTransportWords), std::end(kTransportWords),
                                             t->text) != std::end(kTransportWords);
-      if (transport_word && !have_transport && r.app.empty() && !r.severity && !have_message) {
+      if (transport_word && !have_transport && r.app.empty() && !r.severity && !have_message &&
+          !r.condition) {
         if (!parse_transport(c, ctx(), *t, r.transport)) return false;
         have_transport = true;
         continue;
@@ -386,7 +407,7 @@ class Parser {
       if (transport_word && !r.app.empty() && !have_transport)
         return fail(at(*t),
                     "the transport '" + t->text + "' goes before the application '" + r.app + "'");
-      if (!transport_word && r.app.empty() && !r.severity && !have_message &&
+      if (!transport_word && r.app.empty() && !r.severity && !have_message && !r.condition &&
           is_identifier(t->text)) {
         r.app = t->text;
         r.app_pos = at(*t);

@@ -2,6 +2,7 @@
 #include <cassert>
 #include <ostream>
 
+#include "filters/condition.h"
 #include "filters/program_parts.h"
 #include "filters/rules.h"
 
@@ -143,7 +144,10 @@ Verdict RuleProgram::evaluate(const FlowFacts& facts) const {
   bool decided = false;
   bool waiting = false;  // an earlier allow/deny rule needs the final app
   for (const Rule& rule : parts_->rules) {
-    const bool is_alert = rule.action == Action::Alert;
+    // Conditional alert/deny rules judge transactions, not the flow: they are collected like
+    // alerts, whatever the decision, and never decide.
+    const bool per_transaction = rule.action != Action::Allow && rule.has_condition();
+    const bool is_alert = rule.action == Action::Alert || per_transaction;
     if (!is_alert && (decided || waiting)) continue;
     if (!rule.transport.matches(facts.ip_proto, facts.dst_port)) continue;
     if (!rule.src.matches(facts.src, v.src_zone) || !rule.dst.matches(facts.dst, v.dst_zone))
@@ -152,6 +156,14 @@ Verdict RuleProgram::evaluate(const FlowFacts& facts) const {
     if (app == AppMatch::No) continue;
     if (app == AppMatch::Unknown) {
       (is_alert ? v.alerts_pending : waiting) = true;
+      continue;
+    }
+    if (per_transaction) {
+      if (v.conditional_count == kMaxAlertsPerFlow) {
+        v.conditional_truncated = true;
+        continue;
+      }
+      v.conditional[v.conditional_count++] = &rule;
       continue;
     }
     if (is_alert) {
@@ -178,6 +190,49 @@ Verdict RuleProgram::evaluate(const FlowFacts& facts) const {
     v.severity = parts_->default_severity_explicit ? parts_->default_severity : derived;
   }
   return v;
+}
+
+TransactionVerdict RuleProgram::evaluate_transaction(const FlowFacts& /*facts*/,
+                                                     const Verdict& flow,
+                                                     const dissect::Transaction& t) const {
+  // The flow's facts decided which rules apply (they are in `flow`); only the transaction is
+  // judged here. `facts` stays in the signature for conditions on flow facts to come.
+  TransactionVerdict out;
+  const Severity derived = zone_severity(flow.src_zone, flow.dst_zone);
+  auto add = [&](const Rule& rule, OperationFindingKind kind) {
+    if (out.count == out.findings.size()) {
+      out.truncated = true;
+      return;
+    }
+    out.findings[out.count++] = {&rule, kind, rule.severity_explicit ? rule.severity : derived};
+  };
+  if (flow.decision == Decision::Allowed && flow.rule != nullptr && flow.rule->has_condition() &&
+      !flow.rule->condition_holds(t))
+    add(*flow.rule, OperationFindingKind::UnauthorizedOperation);
+  for (std::size_t i = 0; i < flow.conditional_count; ++i) {
+    const Rule& rule = *flow.conditional[i];
+    if (!rule.condition_holds(t)) continue;
+    add(rule, rule.action == Action::Deny ? OperationFindingKind::DeniedOperation
+                                          : OperationFindingKind::Alert);
+  }
+  out.truncated = out.truncated || flow.conditional_truncated;
+  return out;
+}
+
+bool Rule::condition_holds(const dissect::Transaction& t) const {
+  return condition_program == nullptr || condition_program->matches(t);
+}
+
+std::string_view operation_finding_name(OperationFindingKind kind) {
+  switch (kind) {
+    case OperationFindingKind::UnauthorizedOperation:
+      return "unauthorized operation";
+    case OperationFindingKind::Alert:
+      return "alert";
+    case OperationFindingKind::DeniedOperation:
+      return "denied operation";
+  }
+  return "?";
 }
 
 std::string RuleProgram::summary() const {

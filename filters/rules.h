@@ -3,8 +3,9 @@
 // compiled, immutable RuleProgram the probe evaluates once per flow decision.
 //
 // Invariants: a RuleProgram is built only by compile_file/compile_text, never changes after, and
-// is safe to share between worker threads. evaluate() neither allocates nor throws; the Rule
-// pointers it returns live as long as the program. Syntax and semantics: docs/rules.md.
+// is safe to share between worker threads. evaluate() and evaluate_transaction() neither
+// allocate nor throw (a `~` regex condition aside: std::regex allocates while matching); the
+// Rule pointers they return live as long as the program. Syntax and semantics: docs/rules.md.
 
 #include <array>
 #include <cstddef>
@@ -18,6 +19,7 @@
 #include <vector>
 
 #include "common/ip_address.h"
+#include "dissectors/core/transaction.h"
 #include "filters/address_set.h"
 
 namespace limen::rules {
@@ -73,6 +75,8 @@ struct Transport {
   [[nodiscard]] bool matches(std::uint8_t proto, std::uint16_t dst_port) const;
 };
 
+struct Condition;  // filters/condition.h
+
 struct Rule {
   std::uint32_t id = 0;
   Action action = Action::Allow;
@@ -85,6 +89,11 @@ struct Rule {
   std::string location;  // "site.rules:14"
   Endpoint src, dst;
   Transport transport;
+  std::string condition;  // the `if` condition as written (spacing normalised); "" = none
+  std::shared_ptr<const Condition> condition_program;  // null = no condition
+  [[nodiscard]] bool has_condition() const { return condition_program != nullptr; }
+  // Whether the transaction satisfies the condition (true for a rule without one).
+  [[nodiscard]] bool condition_holds(const dissect::Transaction& t) const;
 };
 
 struct FlowFacts {
@@ -110,7 +119,29 @@ struct Verdict {
   bool alerts_truncated = false;
   // Severity of the finding for alerts[i]: the rule's explicit one, or derived from the zones.
   std::array<Severity, kMaxAlertsPerFlow> alert_severity{};
-  bool alerts_pending = false;  // an alert rule with an APP may still match once app_final
+  // An alert rule, or a deny/alert rule with a condition, that has an APP may still match once
+  // app_final.
+  bool alerts_pending = false;
+  // `alert ... if` and `deny ... if` rules that match the flow (addresses, ports, app), in file
+  // order. They give no per-flow finding: evaluate_transaction() judges each transaction.
+  std::array<const Rule*, kMaxAlertsPerFlow> conditional{};
+  std::size_t conditional_count = 0;
+  bool conditional_truncated = false;
+};
+
+enum class OperationFindingKind : std::uint8_t { UnauthorizedOperation, Alert, DeniedOperation };
+std::string_view operation_finding_name(OperationFindingKind kind);  // "unauthorized operation"
+
+struct OperationFinding {
+  const Rule* rule = nullptr;
+  OperationFindingKind kind = OperationFindingKind::Alert;
+  Severity severity = Severity::Low;
+};
+
+struct TransactionVerdict {
+  std::array<OperationFinding, kMaxAlertsPerFlow> findings{};
+  std::size_t count = 0;
+  bool truncated = false;  // more findings than fit
 };
 
 class RuleProgram {
@@ -133,6 +164,12 @@ class RuleProgram {
   // other or none -> low; the higher of the two endpoints.
   [[nodiscard]] Severity zone_severity(int src_zone, int dst_zone) const;
   [[nodiscard]] Verdict evaluate(const FlowFacts& facts) const;  // no allocation
+  // Judges one application transaction of a flow. `flow` is the verdict evaluate() gave for the
+  // flow: its deciding allow rule (if it has a condition, a transaction breaking it is an
+  // unauthorized operation) and its conditional alert/deny rules. `facts` is the flow's, as
+  // given to evaluate(). No allocation (see the regex note above).
+  [[nodiscard]] TransactionVerdict evaluate_transaction(const FlowFacts& facts, const Verdict& flow,
+                                                        const dissect::Transaction& t) const;
   // "5 zones (2 critical, 1 third-party, 2 other), 12 rules (8 allow, 2 alert, 2 deny),
   //  default deny severity medium"
   [[nodiscard]] std::string summary() const;
@@ -141,8 +178,16 @@ class RuleProgram {
   std::unique_ptr<Parts> parts_;
 };
 
+// The fields one dissector publishes, by which conditions name `proto.field`.
+struct ProtocolSchema {
+  dissect::Protocol protocol;
+  std::span<const dissect::FieldSpec> fields;
+};
+
 struct CompileOptions {
   std::vector<std::string> known_apps;  // empty = accept any app name
+  // Empty = no protocol fields known: a condition may then name only `operation`.
+  std::vector<ProtocolSchema> schemas;
 };
 
 struct CompileResult {

@@ -38,6 +38,9 @@ std::string kinds(const Statement& s) {
       case K::Operator:
         out += 'o';
         break;
+      case K::Regex:
+        out += '/';
+        break;
     }
   }
   return out;
@@ -81,6 +84,22 @@ TEST(RulesLexer, ConditionOperatorsAreTokens) {
   const LexOutput out = lex("a == b != c <= d ~ (e)");
   ASSERT_TRUE(out.errors.empty());
   EXPECT_EQ(kinds(out.statements[0]), "wowowowoowo");
+}
+
+TEST(RulesLexer, RegexAfterTilde) {
+  const LexOutput out = lex("if t ~ /a b\\/(c)\\d/ and u == /x");
+  ASSERT_TRUE(out.errors.empty());
+  EXPECT_EQ(kinds(out.statements[0]), "wwo/wwow");  // '/' elsewhere stays a word character
+  EXPECT_EQ(out.statements[0].tokens[3].text, "a b/(c)\\d");
+  EXPECT_EQ(out.statements[0].tokens[3].column, 8U);
+  EXPECT_EQ(out.statements[0].tokens.back().text, "/x");
+  const LexOutput bad = lex("if t ~ /abc\nzone z other 1.1.1.1\n");
+  ASSERT_EQ(bad.errors.size(), 1U);
+  EXPECT_EQ(bad.errors[0].message,
+            "unterminated regular expression (it ends with '/' on the same line)");
+  EXPECT_EQ(bad.errors[0].column, 8U);
+  EXPECT_TRUE(bad.statements[0].bad);
+  EXPECT_FALSE(bad.statements[1].bad);
 }
 
 TEST(RulesLexer, UnterminatedStringIsOneErrorAtTheQuote) {

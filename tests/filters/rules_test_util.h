@@ -11,7 +11,9 @@
 namespace limen::rules::test {
 
 inline CompileOptions options() {
-  return CompileOptions{{"Modbus", "SSH", "IEC60870", "DNS", "TLS", "HTTP", "Unknown"}};
+  CompileOptions o;
+  o.known_apps = {"Modbus", "SSH", "IEC60870", "DNS", "TLS", "HTTP", "Unknown"};
+  return o;
 }
 
 inline CompileResult compile(std::string_view text) {
