@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <csignal>
@@ -10,6 +11,7 @@
 #include <random>
 
 #include "common/wire.h"
+#include "dissectors/registry.h"
 #include "probe/app/summary.h"
 #include "probe/capture/packet_source.h"
 #include "probe/classify/ndpi_classifier.h"
@@ -37,6 +39,9 @@ void install_signal_handlers() {
   sigemptyset(&sa.sa_mask);
   sigaction(SIGINT, &sa, nullptr);
   sigaction(SIGTERM, &sa, nullptr);
+  // `--eve - | head` closing the pipe must not kill the probe before its summary and the
+  // collector's queued events: the write fails with EPIPE and is counted instead.
+  signal(SIGPIPE, SIG_IGN);
 }
 
 std::string default_probe_name() {
@@ -62,14 +67,24 @@ int fail(const std::string& message, int code) {
   return code;
 }
 
+// What the rules may name: the classifier's applications and every dissector's fields.
+rules::CompileOptions compile_options(const classify::NdpiClassifier& classifier) {
+  rules::CompileOptions options;
+  options.known_apps = classifier.protocol_names();
+  for (const auto& d : dissect::kDissectors) {
+    const bool seen = std::any_of(options.schemas.begin(), options.schemas.end(),
+                                  [&d](const auto& s) { return s.protocol == d.protocol; });
+    if (!seen) options.schemas.push_back(rules::ProtocolSchema{d.protocol, d.schema()});
+  }
+  return options;
+}
+
 std::shared_ptr<const rules::RuleProgram> load_rules(const std::string& file,
                                                      const classify::NdpiClassifier& classifier,
                                                      bool& ok) {
   ok = true;
   if (file.empty()) return nullptr;
-  rules::CompileOptions options;
-  options.known_apps = classifier.protocol_names();
-  auto result = rules::compile_file(file, options);
+  auto result = rules::compile_file(file, compile_options(classifier));
   for (const auto& d : result.diagnostics) std::cerr << d.to_string() << '\n';
   if (!result.ok()) {
     std::cerr << "limen-probe: refusing to start: " << file << " has "
@@ -91,9 +106,7 @@ int run_rules_check_command(const std::string& file) {
   std::string error;
   auto classifier = classify::NdpiClassifier::create({}, error);
   if (!classifier) return fail(error, 1);
-  rules::CompileOptions options;
-  options.known_apps = classifier->protocol_names();
-  return rules::run_rules_check(file, options, std::cout, std::cerr);
+  return rules::run_rules_check(file, compile_options(*classifier), std::cout, std::cerr);
 }
 
 int run_probe(const ProbeOptions& o) {
@@ -101,7 +114,9 @@ int run_probe(const ProbeOptions& o) {
   std::string error;
 
   classify::ClassifierConfig classifier_config;
-  classifier_config.max_active = std::min<std::size_t>(o.max_flows, 65536);
+  // One slot per trackable flow (allocated lazily, 688 bytes each): a scan of one-packet flows
+  // must not exhaust classification and leave real Modbus "unknown" to the rules.
+  classifier_config.max_active = o.max_flows;
   auto classifier = classify::NdpiClassifier::create(classifier_config, error);
   if (!classifier) return fail(error, 1);
 
@@ -145,6 +160,7 @@ int run_probe(const ProbeOptions& o) {
     output::ZmqOutputConfig zc;
     zc.endpoint = endpoint;
     zc.block_when_full = !live;
+    zc.linger_ms = live ? 10000 : 60000;  // a replay's events are the point of the run
     auto out = output::ZmqOutput::open(zc, error);
     if (!out) return fail(error, 1);
     emitter.add_output(std::move(out));

@@ -50,8 +50,11 @@ void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worke
     out << "  drops        " << thousands(s.capture.kernel_drops) << " by the kernel, "
         << thousands(s.capture.interface_drops) << " by the interface\n";
   const auto& fc = worker.flows().counters();
-  out << "  flows        " << thousands(fc.created) << " (at most " << thousands(fc.peak)
+  out << "  flows        " << thousands(fc.created - fc.restarted) << " (at most " << thousands(fc.peak)
       << " at once; " << thousands(c.untracked) << " packets not tracked: table full)\n";
+  if (c.time_jumps != 0)
+    out << "  clock        " << thousands(c.time_jumps)
+        << " packets dated over an hour ahead were not allowed to move the clock\n";
   if (fc.created == 0)
     out << "  note         no IP flows in this input: " << thousands(c.packets) << " packets, "
         << thousands(status(DecodeStatus::NotIp)) << " not IP, "
@@ -71,7 +74,8 @@ void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worke
   out << "  events       " << thousands(emitter.emitted()) << " (" << thousands(c.flow_events)
       << " flow records, " << thousands(c.stats_events) << " stats)";
   for (const auto& o : emitter.outputs()) {
-    out << "; " << o->describe() << ": " << thousands(o->counters().written) << " written";
+    out << "; " << o->describe() << ": " << thousands(o->counters().written) << ' '
+        << o->written_verb();
     if (o->counters().dropped != 0) out << ", " << thousands(o->counters().dropped) << " DROPPED";
   }
   out << '\n';

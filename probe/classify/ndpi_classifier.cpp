@@ -138,9 +138,10 @@ std::string_view NdpiClassifier::app_name(const ClassifyState& state) const {
 }
 
 std::vector<std::string> NdpiClassifier::protocol_names() const {
+  // Protocol 0 is nDPI's "unknown": not an application a rule may name.
   std::vector<std::string> out;
-  for (const auto& n : names_)
-    if (!n.empty()) out.push_back(n);
+  for (std::size_t id = 1; id < names_.size(); ++id)
+    if (!names_[id].empty()) out.push_back(names_[id]);
   return out;
 }
 

@@ -12,7 +12,6 @@ void EventEmitter::add_output(std::unique_ptr<output::EventOutput> out) {
 void EventEmitter::emit(Json& event) {
   event["probe"] = probe_;
   event["seq"] = ++seq_;
-  line_.clear();
   // Invalid UTF-8 from the wire (a hostile host name, say) is replaced, never a throw.
   line_ = event.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
   for (auto& out : outputs_) out->write(probe_, run_, seq_, line_);

@@ -38,7 +38,7 @@ class EventEmitter {
   std::uint64_t run_;
   std::uint64_t seq_ = 0;
   std::vector<std::unique_ptr<output::EventOutput>> outputs_;
-  std::string line_;  // reused serialisation buffer
+  std::string line_;  // the serialised event, shared by every output
 };
 
 }  // namespace limen::events

@@ -59,11 +59,47 @@ std::string tcp_flags_hex(std::uint8_t flags) {
 
 }  // namespace
 
+namespace {
+
+// "operation" and the protocol's object, from the transaction's schema.
+void add_transaction_fields(Json& e, const dissect::Transaction& t) {
+  const std::string_view proto = dissect::protocol_name(t.protocol());
+  e["operation"] = dissect::operation_name(t.operation);
+  Json& obj = e[std::string(proto)];
+  obj = Json::object();
+  const auto schema = t.schema();
+  for (const auto& v : t.values()) {
+    const auto& spec = schema[v.field];
+    // "modbus.function_code" -> "function_code" inside the "modbus" object.
+    const auto dot = spec.name.find('.');
+    const std::string key(dot == std::string_view::npos ? spec.name : spec.name.substr(dot + 1));
+    switch (spec.type) {
+      case dissect::FieldType::Uint: obj[key] = v.number; break;
+      case dissect::FieldType::Int: obj[key] = static_cast<std::int64_t>(v.number); break;
+      case dissect::FieldType::Bool: obj[key] = v.number != 0; break;
+      case dissect::FieldType::Text: obj[key] = t.text(v); break;
+      case dissect::FieldType::UintList: {
+        Json list = Json::array();
+        for (auto x : t.list(v)) list.push_back(x);
+        obj[key] = std::move(list);
+        break;
+      }
+    }
+  }
+  obj["request"] = t.has_request;
+  obj["response"] = t.has_response;
+  if (t.truncated()) obj["truncated"] = true;
+}
+
+}  // namespace
+
 std::string_view finding_kind_name(FindingKind kind) {
   switch (kind) {
     case FindingKind::UnauthorizedFlow: return "unauthorized_flow";
     case FindingKind::DeniedFlow: return "denied_flow";
     case FindingKind::Alert: return "alert";
+    case FindingKind::UnauthorizedOperation: return "unauthorized_operation";
+    case FindingKind::DeniedOperation: return "denied_operation";
   }
   return "unknown";
 }
@@ -97,12 +133,17 @@ Json finding_event(Timestamp ts, const FlowContext& ctx, const Finding& finding)
     f["message"] = finding.rule->message;
   else if (finding.kind == FindingKind::UnauthorizedFlow)
     f["message"] = "unauthorized flow: no allow rule matches this boundary flow";
+  else if (finding.kind == FindingKind::UnauthorizedOperation)
+    f["message"] = "unauthorized operation: the allowing rule's condition does not hold";
   else
     f["message"] = std::string(finding_kind_name(finding.kind));
   f["src_zone"] = zone_or_null(ctx.src_zone);
   f["dest_zone"] = zone_or_null(ctx.dst_zone);
   f["rule_location"] =
       finding.rule != nullptr ? Json(finding.rule->location) : Json(nullptr);
+  if (finding.rule != nullptr && finding.rule->has_condition())
+    f["condition"] = finding.rule->condition;
+  if (finding.transaction != nullptr) add_transaction_fields(e, *finding.transaction);
   return e;
 }
 
@@ -125,6 +166,12 @@ Json flow_event(const FlowContext& ctx, const FlowVerdict& verdict, flow::EndRea
   f["boundary"] = verdict.boundary;
   f["verdict"] = decision_name(verdict.decision);
   f["rule_id"] = verdict.rule != nullptr ? Json(verdict.rule->id) : Json(nullptr);
+  if (ctx.loss_known) {
+    Json& l = f["capture_loss"];
+    l["seen_bytes"] = ctx.seen_bytes;
+    l["acked_unseen_bytes"] = ctx.acked_unseen_bytes;
+    l["gaps"] = ctx.gaps;
+  }
   if (fl.ip_proto == 6) {
     Json& t = e["tcp"];
     t["tcp_flags"] = tcp_flags_hex(static_cast<std::uint8_t>(fl.tcp_flags[0] | fl.tcp_flags[1]));
@@ -137,6 +184,24 @@ Json flow_event(const FlowContext& ctx, const FlowVerdict& verdict, flow::EndRea
 Json stats_event(Timestamp ts, Json stats) {
   Json e = header(ts, "stats");
   e["stats"] = std::move(stats);
+  return e;
+}
+
+Json transaction_event(Timestamp ts, const FlowContext& ctx, const dissect::Transaction& t) {
+  Json e = header(ts, dissect::protocol_name(t.protocol()));
+  add_flow_fields(e, ctx);
+  add_transaction_fields(e, t);
+  return e;
+}
+
+Json anomaly_event(Timestamp ts, const FlowContext& ctx, const dissect::Anomaly& anomaly) {
+  Json e = header(ts, "anomaly");
+  add_flow_fields(e, ctx);
+  Json& a = e["anomaly"];
+  a["protocol"] = dissect::protocol_name(anomaly.protocol);
+  a["reason"] = anomaly.reason;
+  a["violation"] = anomaly.violation;
+  a["direction"] = anomaly.direction == dissect::Direction::ToServer ? "to_server" : "to_client";
   return e;
 }
 

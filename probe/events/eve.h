@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "common/timestamp.h"
+#include "dissectors/core/transaction.h"
 #include "filters/rules.h"
 #include "probe/events/emitter.h"
 #include "probe/flow/flow_table.h"
@@ -22,15 +23,23 @@ struct FlowContext {
   std::string_view dst_zone;
   std::uint8_t icmp_type = 0;  // first ICMP message of the flow (Community ID needs them)
   std::uint8_t icmp_code = 0;
+  // TCP flows under an application dissector: capture-loss evidence from the reassembler.
+  bool loss_known = false;
+  std::uint64_t seen_bytes = 0;
+  std::uint64_t acked_unseen_bytes = 0;
+  std::uint64_t gaps = 0;
 };
 
-enum class FindingKind : std::uint8_t { UnauthorizedFlow, DeniedFlow, Alert };
+enum class FindingKind : std::uint8_t {
+  UnauthorizedFlow, DeniedFlow, Alert, UnauthorizedOperation, DeniedOperation
+};
 std::string_view finding_kind_name(FindingKind kind);
 
 struct Finding {
   FindingKind kind;
   const rules::Rule* rule;  // nullptr: the default policy
   rules::Severity severity;
+  const dissect::Transaction* transaction = nullptr;  // operation findings: what was done
 };
 
 // Outcome of the rules for a flow, reported in its flow record.
@@ -45,5 +54,9 @@ std::string_view ip_proto_name(std::uint8_t proto);  // "TCP", "UDP", "ICMP", "I
 Json finding_event(Timestamp ts, const FlowContext& ctx, const Finding& finding);
 Json flow_event(const FlowContext& ctx, const FlowVerdict& verdict, flow::EndReason reason);
 Json stats_event(Timestamp ts, Json stats);
+// One application transaction: event_type is the protocol ("modbus"), with the top-level
+// "operation" and an object named after the protocol holding the fields of its schema.
+Json transaction_event(Timestamp ts, const FlowContext& ctx, const dissect::Transaction& t);
+Json anomaly_event(Timestamp ts, const FlowContext& ctx, const dissect::Anomaly& anomaly);
 
 }  // namespace limen::events

@@ -24,6 +24,8 @@ class EventOutput {
   // Flushes and releases the destination; waits at most the output's own bounded time.
   virtual void close() = 0;
   [[nodiscard]] virtual std::string describe() const = 0;  // "eve file out/eve.json"
+  // What `written` means for this output: "written" to a file, "queued" for a network peer.
+  [[nodiscard]] virtual std::string_view written_verb() const { return "written"; }
   [[nodiscard]] const OutputCounters& counters() const { return counters_; }
   [[nodiscard]] const std::string& last_error() const { return last_error_; }
 

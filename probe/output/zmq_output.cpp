@@ -1,6 +1,7 @@
 #include "probe/output/zmq_output.h"
 
 #include <array>
+#include <chrono>
 
 #include "common/wire.h"
 
@@ -62,13 +63,22 @@ void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t s
     return;
   }
   ++counters_.written;
+  unreachable_ = false;  // the collector is back: wait for room again
 }
 
 void ZmqOutput::close() {
   if (!socket_) return;
-  socket_->close();  // linger bounds how long queued events may take to leave
+  const auto started = std::chrono::steady_clock::now();
+  socket_->close();
+  context_.close();  // waits for queued events to leave, at most linger_ms
   socket_.reset();
-  context_.close();
+  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
+      std::chrono::steady_clock::now() - started);
+  // Waiting the whole linger means events were still queued when ZeroMQ gave up on them.
+  if (counters_.written != 0 && waited.count() + 100 >= config_.linger_ms)
+    last_error_ = describe() + ": events still queued after " +
+                  std::to_string(config_.linger_ms / 1000) +
+                  " s were discarded at exit and are lost";
 }
 
 std::string ZmqOutput::describe() const { return "collector " + config_.endpoint; }

@@ -34,6 +34,8 @@ class ZmqOutput final : public EventOutput {
   void flush() override {}
   void close() override;
   [[nodiscard]] std::string describe() const override;
+  // ZeroMQ accepts an event into its queue; delivery is confirmed only by the collector.
+  [[nodiscard]] std::string_view written_verb() const override { return "queued"; }
 
  private:
   explicit ZmqOutput(const ZmqOutputConfig& config);

@@ -1,6 +1,8 @@
 #include "probe/pipeline/worker.h"
 
 #include <algorithm>
+#include <cstdlib>
+#include <optional>
 
 namespace limen::pipeline {
 
@@ -11,32 +13,58 @@ Worker::Worker(const WorkerConfig& config, std::shared_ptr<const rules::RuleProg
       classifier_(classifier),
       emitter_(emitter),
       decoder_(config.decoder),
-      flows_(std::make_unique<flow::FlowTable<FlowState>>(config.flows)) {}
+      flows_(std::make_unique<flow::FlowTable<FlowState>>(config.flows)),
+      app_(config.app) {}
 
 Worker::~Worker() {
   // Return every nDPI slot still held by a live flow.
-  flows_->flush(flow::EndReason::EndOfCapture,
-                [this](Entry& e, flow::EndReason) { classifier_.release(e.state.classify); });
+  flows_->flush(flow::EndReason::EndOfCapture, [this](Entry& e, flow::EndReason) {
+    classifier_.release(e.state.classify);
+    if (e.state.app_slot != AppLayer::kNoSlot) app_.release(e.state.app_slot);
+  });
+}
+
+namespace {
+// A packet dated further ahead than this needs a second packet near the same time before the
+// clock follows it: one corrupt record (or a host clock stepped back by NTP) dated years ahead
+// would otherwise freeze every timeout until real time caught up, and fill the flow table.
+constexpr std::int64_t kMaxUnconfirmedJumpUsec = 3600 * kUsecPerSecond;
+}  // namespace
+
+Timestamp Worker::packet_time(Timestamp ts) {
+  if (!seen_packet_ || trust_next_jump_ || ts.usec <= clock_.usec + kMaxUnconfirmedJumpUsec) {
+    trust_next_jump_ = false;
+    jump_candidate_.reset();
+    return ts;
+  }
+  if (jump_candidate_ && std::abs(ts.usec - jump_candidate_->usec) <= kMaxUnconfirmedJumpUsec) {
+    jump_candidate_.reset();  // confirmed: the capture really moved on (a pause in recording)
+    return ts;
+  }
+  jump_candidate_ = ts;
+  ++counters_.time_jumps;
+  return clock_;
 }
 
 void Worker::on_packet(const capture::RawPacket& raw) {
   ++counters_.packets;
   counters_.bytes += raw.wire_length;
   counters_.captured_bytes += raw.data.size();
+  const Timestamp ts = packet_time(raw.ts);
   if (!seen_packet_) {
     seen_packet_ = true;
-    first_ts_ = raw.ts;
-    next_stats_ = Timestamp{raw.ts.usec + config_.stats_interval_usec};
+    first_ts_ = ts;
+    next_stats_ = Timestamp{ts.usec + config_.stats_interval_usec};
   }
   // Packet time only moves forward: a capture whose clock steps back must not resurrect
   // timeouts, and several replayed files behave as one stream.
-  clock_ = std::max(clock_, raw.ts);
+  clock_ = std::max(clock_, ts);
 
-  const auto status = decoder_.decode(link_, raw.data, raw.ts, packet_);
+  const auto status = decoder_.decode(link_, raw.data, ts, packet_);
   ++counters_.decode_status[static_cast<std::size_t>(status)];
   if (status != decode::DecodeStatus::Ok) return;
 
-  const auto hit = flows_->track(packet_, raw.ts, raw.wire_length);
+  const auto hit = flows_->track(packet_, ts, raw.wire_length);
   if (hit.entry == nullptr) {
     ++counters_.untracked;
     return;
@@ -45,8 +73,55 @@ void Worker::on_packet(const capture::RawPacket& raw) {
   if (hit.created) on_flow_created(entry, packet_);
 
   FlowState& st = entry.state;
-  if (!st.classify.final && classifier_.process(st.classify, packet_.ip, raw.ts))
-    judge(entry, raw.ts, true);
+  if (!st.classify.final && classifier_.process(st.classify, packet_.ip, ts))
+    judge(entry, ts, true);
+  if (st.app_slot != AppLayer::kNoSlot) {
+    current_ = &entry;
+    current_ts_ = ts;
+    app_.on_packet(st.app_slot, packet_, hit.dir, ts, *this);
+    current_ = nullptr;
+  }
+}
+
+void Worker::on_transaction(const dissect::Transaction& t) {
+  if (current_ == nullptr) return;
+  ++app_.counters().transactions;
+  ++counters_.transactions[static_cast<std::size_t>(t.protocol())];
+  auto event = events::transaction_event(current_ts_, context(*current_), t);
+  emitter_.emit(event);
+  judge_transaction(*current_, t);
+}
+
+void Worker::judge_transaction(Entry& entry, const dissect::Transaction& t) {
+  if (!program_) return;
+  // The flow's verdict is recomputed rather than stored: evaluate() is allocation-free and
+  // cheap, and keeping a whole Verdict in every flow's state would cost far more memory.
+  const rules::FlowFacts facts = facts_of(entry, false);
+  const rules::Verdict flow_verdict = program_->evaluate(facts);
+  const rules::TransactionVerdict tv = program_->evaluate_transaction(facts, flow_verdict, t);
+  for (std::size_t i = 0; i < tv.count; ++i) {
+    const auto& f = tv.findings[i];
+    events::FindingKind kind = events::FindingKind::Alert;
+    if (f.kind == rules::OperationFindingKind::UnauthorizedOperation)
+      kind = events::FindingKind::UnauthorizedOperation;
+    else if (f.kind == rules::OperationFindingKind::DeniedOperation)
+      kind = events::FindingKind::DeniedOperation;
+    report(entry, current_ts_, kind, f.rule, f.severity, &t);
+  }
+}
+
+void Worker::on_anomaly(const dissect::Anomaly& anomaly) {
+  if (current_ == nullptr) return;
+  ++app_.counters().anomalies;
+  FlowState& st = current_->state;
+  // A hostile peer can make every packet an anomaly: report the first few per flow, count all.
+  if (st.anomalies >= config_.max_anomalies_per_flow) {
+    ++counters_.anomalies_suppressed;
+    return;
+  }
+  ++st.anomalies;
+  auto event = events::anomaly_event(current_ts_, context(*current_), anomaly);
+  emitter_.emit(event);
 }
 
 void Worker::on_flow_created(Entry& entry, const decode::DecodedPacket& p) {
@@ -55,6 +130,8 @@ void Worker::on_flow_created(Entry& entry, const decode::DecodedPacket& p) {
     st.icmp_type = p.icmp_type;
     st.icmp_code = p.icmp_code;
   }
+  if (p.ip_proto == decode::kProtoTcp || p.ip_proto == decode::kProtoUdp)
+    st.app_slot = app_.attach(p.ip_proto, entry.flow.server_port);
   if (program_) {
     st.src_zone = program_->zone_of(entry.flow.client_ip);
     st.dst_zone = program_->zone_of(entry.flow.server_ip);
@@ -64,9 +141,8 @@ void Worker::on_flow_created(Entry& entry, const decode::DecodedPacket& p) {
   judge(entry, entry.flow.first_seen, false);
 }
 
-void Worker::judge(Entry& entry, Timestamp ts, bool app_final) {
-  if (!program_) return;
-  FlowState& st = entry.state;
+rules::FlowFacts Worker::facts_of(const Entry& entry, bool app_final) const {
+  const FlowState& st = entry.state;
   const flow::Flow& f = entry.flow;
   rules::FlowFacts facts;
   facts.src = f.client_ip;
@@ -74,8 +150,18 @@ void Worker::judge(Entry& entry, Timestamp ts, bool app_final) {
   facts.src_port = f.client_port;
   facts.dst_port = f.server_port;
   facts.ip_proto = f.ip_proto;
-  facts.app = st.classify.final ? classifier_.app_name(st.classify) : std::string_view();
+  // An unclassified flow has no application for the rules: "unknown" is a label for events,
+  // not a name a rule could allow.
+  facts.app = st.classify.final && st.classify.protocol != 0 ? classifier_.app_name(st.classify)
+                                                              : std::string_view();
   facts.app_final = app_final || st.classify.final;
+  return facts;
+}
+
+void Worker::judge(Entry& entry, Timestamp ts, bool app_final) {
+  if (!program_) return;
+  FlowState& st = entry.state;
+  const rules::FlowFacts facts = facts_of(entry, app_final);
   const rules::Verdict v = program_->evaluate(facts);
   st.boundary = v.boundary;
 
@@ -97,8 +183,9 @@ void Worker::judge(Entry& entry, Timestamp ts, bool app_final) {
 }
 
 void Worker::report(Entry& entry, Timestamp ts, events::FindingKind kind, const rules::Rule* rule,
-                    rules::Severity severity) {
-  auto event = events::finding_event(ts, context(entry), events::Finding{kind, rule, severity});
+                    rules::Severity severity, const dissect::Transaction* transaction) {
+  auto event = events::finding_event(ts, context(entry),
+                                     events::Finding{kind, rule, severity, transaction});
   emitter_.emit(event);
   ++counters_.findings;
   ++counters_.findings_by_rule[rule != nullptr ? rule->id : 0U];
@@ -109,24 +196,48 @@ events::FlowContext Worker::context(const Entry& entry) const {
   std::string_view src_zone, dst_zone;
   if (program_ && st.src_zone != rules::kNoZone) src_zone = program_->zone(st.src_zone).name;
   if (program_ && st.dst_zone != rules::kNoZone) dst_zone = program_->zone(st.dst_zone).name;
-  return events::FlowContext{entry.flow, classifier_.app_name(st.classify), src_zone, dst_zone,
-                             st.icmp_type, st.icmp_code};
+  events::FlowContext ctx{entry.flow, classifier_.app_name(st.classify), src_zone, dst_zone,
+                         st.icmp_type, st.icmp_code};
+  if (st.app_slot != AppLayer::kNoSlot && entry.flow.ip_proto == decode::kProtoTcp) {
+    const auto loss = app_.loss(st.app_slot);
+    ctx.loss_known = true;
+    ctx.seen_bytes = loss.seen_bytes;
+    ctx.acked_unseen_bytes = loss.acked_unseen_bytes;
+    ctx.gaps = loss.gaps;
+  }
+  return ctx;
 }
 
 void Worker::end_flow(Entry& entry, flow::EndReason reason) {
   FlowState& st = entry.state;
-  if (!st.classify.final) {
-    classifier_.finish(st.classify);
-    judge(entry, entry.flow.last_seen, true);
-  } else if (!st.decided) {
-    judge(entry, entry.flow.last_seen, true);
+  // An active timeout cuts a long flow into records; the flow itself, its verdict and its
+  // application session go on.
+  const bool flow_goes_on = reason == flow::EndReason::ActiveTimeout;
+  if (!flow_goes_on) {
+    if (!st.classify.final) {
+      classifier_.finish(st.classify);
+      judge(entry, entry.flow.last_seen, true);
+    } else if (!st.decided) {
+      judge(entry, entry.flow.last_seen, true);
+    }
+    classifier_.release(st.classify);
   }
-  classifier_.release(st.classify);
-  // A flow restarted by the active timeout may end before its next packet: nothing to record.
-  if (!config_.flow_events || entry.flow.packets[0] + entry.flow.packets[1] == 0) return;
-  auto event = events::flow_event(context(entry),
-                                  events::FlowVerdict{st.boundary, st.decision, st.rule}, reason);
-  emitter_.emit(event);
+  // Built before the session closes, while the reassembler still holds its loss counters. A flow
+  // restarted by the active timeout may end before its next packet: nothing to record then.
+  std::optional<events::Json> record;
+  if (config_.flow_events && entry.flow.packets[0] + entry.flow.packets[1] != 0)
+    record = events::flow_event(context(entry),
+                                events::FlowVerdict{st.boundary, st.decision, st.rule}, reason);
+  if (!flow_goes_on && st.app_slot != AppLayer::kNoSlot) {
+    // The session reports what it still holds (unanswered requests) before the flow record.
+    current_ = &entry;
+    current_ts_ = entry.flow.last_seen;
+    app_.close(st.app_slot, entry.flow.last_seen, *this);
+    st.app_slot = AppLayer::kNoSlot;
+    current_ = nullptr;
+  }
+  if (!record) return;
+  emitter_.emit(*record);
   ++counters_.flow_events;
 }
 
@@ -169,6 +280,7 @@ events::Json Worker::stats_json(const capture::CaptureStats& capture) const {
     d[std::string(name)] = value;
   });
   d["not_tracked"] = counters_.untracked;
+  d["time_jumps"] = counters_.time_jumps;
   auto& fl = s["flow"];
   flows_->counters().for_each(
       [&fl](std::string_view name, std::uint64_t value) { fl[std::string(name)] = value; });
@@ -177,6 +289,20 @@ events::Json Worker::stats_json(const capture::CaptureStats& capture) const {
   app["classified"] = cc.classified;
   app["unknown"] = cc.unknown;
   app["pool_exhausted"] = cc.pool_exhausted;
+  const auto& ac = app_.counters();
+  app["dissected_flows"] = ac.attached;
+  app["dissector_pool_exhausted"] = ac.pool_exhausted;
+  app["transactions"] = ac.transactions;
+  app["anomalies"] = ac.anomalies;
+  app["anomalies_not_reported"] = counters_.anomalies_suppressed;
+  auto& by_proto = app["transactions_by_protocol"];
+  by_proto = events::Json::object();
+  for (std::size_t i = 0; i < counters_.transactions.size(); ++i)
+    if (counters_.transactions[i] != 0) by_proto[std::string(dissect::kProtocolNames[i])] =
+        counters_.transactions[i];
+  auto& st = s["tcp_reassembly"];
+  app_.stream_counters().for_each(
+      [&st](std::string_view name, std::uint64_t value) { st[std::string(name)] = value; });
   auto& fi = s["findings"];
   fi["total"] = counters_.findings;
   auto& by_rule = fi["by_rule"];

@@ -13,6 +13,7 @@
 #include <cstdint>
 #include <map>
 #include <memory>
+#include <optional>
 
 #include "dissectors/packet/packet_decoder.h"
 #include "filters/rules.h"
@@ -21,6 +22,7 @@
 #include "probe/events/emitter.h"
 #include "probe/events/eve.h"
 #include "probe/flow/flow_table.h"
+#include "probe/pipeline/app_layer.h"
 
 namespace limen::pipeline {
 
@@ -38,6 +40,8 @@ struct FlowState {
   // Alert rules already reported for this flow, so a re-evaluation does not repeat them.
   std::array<const rules::Rule*, rules::kMaxAlertsPerFlow> alerted{};
   std::uint8_t alerted_count = 0;
+  std::uint32_t app_slot = AppLayer::kNoSlot;  // application dissector state, if any
+  std::uint16_t anomalies = 0;                  // anomaly events reported for this flow
 };
 
 struct WorkerConfig {
@@ -45,6 +49,8 @@ struct WorkerConfig {
   flow::FlowConfig flows;
   std::int64_t stats_interval_usec = 60 * kUsecPerSecond;  // packet time; 0 = only at the end
   bool flow_events = true;
+  AppLayerConfig app;
+  std::uint16_t max_anomalies_per_flow = 16;  // more are counted, not reported
 };
 
 struct WorkerCounters {
@@ -57,9 +63,12 @@ struct WorkerCounters {
   std::map<std::uint32_t, std::uint64_t> findings_by_rule;  // rule id (0 = default policy)
   std::uint64_t flow_events = 0;
   std::uint64_t stats_events = 0;
+  std::array<std::uint64_t, dissect::kProtocolNames.size()> transactions{};  // by protocol
+  std::uint64_t anomalies_suppressed = 0;
+  std::uint64_t time_jumps = 0;  // packets dated far ahead of the clock, not allowed to move it
 };
 
-class Worker final : public capture::PacketHandler {
+class Worker final : public capture::PacketHandler, public dissect::TransactionSink {
  public:
   // `program` may be null: no rules, so flows are recorded but nothing is judged.
   Worker(const WorkerConfig& config, std::shared_ptr<const rules::RuleProgram> program,
@@ -68,9 +77,16 @@ class Worker final : public capture::PacketHandler {
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // The link type of the packets that follow (changes between replayed files).
-  void set_link_type(decode::LinkType link) { link_ = link; }
+  // The link type of the packets that follow (changes between replayed files). A new input may
+  // start at any time: its first packet may move the clock without confirmation.
+  void set_link_type(decode::LinkType link) {
+    link_ = link;
+    trust_next_jump_ = true;
+  }
   void on_packet(const capture::RawPacket& packet) override;
+  // From the application sessions of the flow being processed.
+  void on_transaction(const dissect::Transaction& transaction) override;
+  void on_anomaly(const dissect::Anomaly& anomaly) override;
   // The source being read, asked for drop counters when a stats event is due.
   void set_source(capture::PacketSource* source) { source_ = source; }
   // Housekeeping between bursts: flow and fragment timeouts, periodic stats.
@@ -93,10 +109,13 @@ class Worker final : public capture::PacketHandler {
  private:
   using Entry = flow::FlowTable<FlowState>::Entry;
 
+  Timestamp packet_time(Timestamp ts);
   void on_flow_created(Entry& entry, const decode::DecodedPacket& p);
+  [[nodiscard]] rules::FlowFacts facts_of(const Entry& entry, bool app_final) const;
   void judge(Entry& entry, Timestamp ts, bool app_final);
+  void judge_transaction(Entry& entry, const dissect::Transaction& t);
   void report(Entry& entry, Timestamp ts, events::FindingKind kind, const rules::Rule* rule,
-              rules::Severity severity);
+              rules::Severity severity, const dissect::Transaction* transaction = nullptr);
   void end_flow(Entry& entry, flow::EndReason reason);
   [[nodiscard]] events::FlowContext context(const Entry& entry) const;
 
@@ -106,12 +125,17 @@ class Worker final : public capture::PacketHandler {
   events::EventEmitter& emitter_;
   decode::PacketDecoder decoder_;
   std::unique_ptr<flow::FlowTable<FlowState>> flows_;
+  AppLayer app_;
+  Entry* current_ = nullptr;  // the flow whose session is reporting
+  Timestamp current_ts_{};
   decode::LinkType link_ = decode::LinkType::Ethernet;
   decode::DecodedPacket packet_;
   Timestamp clock_{};
   Timestamp first_ts_{};
   Timestamp next_stats_{};
   bool seen_packet_ = false;
+  bool trust_next_jump_ = true;
+  std::optional<Timestamp> jump_candidate_;  // a far-ahead time waiting for a second witness
   WorkerCounters counters_;
   capture::PacketSource* source_ = nullptr;
 };
