@@ -25,12 +25,20 @@
 
 #include "common/timestamp.h"
 #include "dissectors/packet/decoded_packet.h"
+#include "dissectors/registry.h"
 #include "probe/flow/flow_key.h"
 #include "probe/flow/flow_types.h"
 #include "probe/flow/index_list.h"
 #include "probe/flow/tcp_state.h"
 
 namespace limen::flow {
+
+// A port on which a service listens: a well-known port, or one an application dissector is
+// registered on (dissectors/registry.h).
+constexpr bool is_service_port(std::uint8_t ip_proto, std::uint16_t port) {
+  return port < 1024 || dissect::find_dissector(ip_proto, port) != nullptr;
+}
+
 
 struct FlowCounters {
   std::uint64_t active = 0;       // flows held now (including those waiting for their end)
@@ -248,10 +256,15 @@ std::uint32_t FlowTable<State>::create(const NormalisedKey& nk, std::uint64_t ha
   const bool syn = tcp && (p.tcp_flags & (kTcpSyn | kTcpAck)) == kTcpSyn;
   bool source_is_server = syn_ack;
   if (!syn && !syn_ack && (tcp || p.ip_proto == decode::kProtoUdp)) {
-    const bool well_known_to_other = p.src_port < 1024 && p.dst_port >= 1024;
-    // TCP without its SYN is certainly mid-conversation: the lower port is the service's.
-    const bool tcp_midstream_lower = tcp && p.src_port < p.dst_port;
-    source_is_server = well_known_to_other || tcp_midstream_lower;
+    // A service port (below 1024, or one a dissector is registered on) marks the server. Only
+    // when neither or both ports are services does TCP without its SYN fall back to the lower
+    // port: clients of old hosts use ports 1024-5000, below DNP3's 20000.
+    const bool src_service = is_service_port(p.ip_proto, p.src_port);
+    const bool dst_service = is_service_port(p.ip_proto, p.dst_port);
+    if (src_service != dst_service)
+      source_is_server = src_service;
+    else
+      source_is_server = tcp && p.src_port < p.dst_port;
   }
   s.client_is_lo = source_is_server ? !nk.src_is_lo : nk.src_is_lo;
   s.started = clock_;

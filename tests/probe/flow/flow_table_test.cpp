@@ -133,6 +133,11 @@ TEST(FlowTable, MidStreamPickupMakesTheServicePortTheServer) {
   // UDP between two high ports keeps the first-sender rule (no reliable hint).
   auto h4 = t.track(test::udp("10.0.0.1", 40000, "10.0.0.2", 20000), sec(1), 60);
   EXPECT_EQ(h4.entry->flow.client_port, 40000);
+  // A DNP3 master on an old host's low client port (1024-5000) talking to 20000: the port a
+  // dissector serves wins over the lower-port fallback.
+  auto h6 = t.track(test::tcp("10.0.0.3", 2902, "10.0.0.4", 20000, kAck), sec(1), 60);
+  EXPECT_EQ(h6.entry->flow.server_port, 20000);
+  EXPECT_EQ(h6.entry->flow.client_port, 2902);
   // A SYN is a SYN, whatever the ports.
   auto h5 = t.track(test::tcp("10.0.0.1", 80, "10.0.0.2", 8080, test::kSyn), sec(1), 60);
   EXPECT_EQ(h5.entry->flow.client_port, 80);
