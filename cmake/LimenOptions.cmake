@@ -2,6 +2,8 @@
 
 option(LIMEN_WERROR "Treat compiler warnings as errors (CI turns this on)" OFF)
 option(LIMEN_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
+# Development: dissector folders to leave out of this build (e.g. one being written).
+set(LIMEN_SKIP_DISSECTORS "" CACHE STRING "Dissector folders to leave out (list)")
 
 # A build type of its own for the sanitizer run: scripts/test builds it beside the normal one.
 set(CMAKE_CXX_FLAGS_SANITIZE

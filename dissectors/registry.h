@@ -10,10 +10,15 @@
 #include <span>
 #include <string_view>
 
+#include "dissectors/bacnet/bacnet_fields.h"
 #include "dissectors/core/transaction.h"
 #include "dissectors/dnp3/dnp3_fields.h"
+#include "dissectors/enip/enip_fields.h"
 #include "dissectors/iec104/iec104_fields.h"
+#include "dissectors/mms/mms_fields.h"
 #include "dissectors/modbus/modbus_fields.h"
+#include "dissectors/mqtt/mqtt_fields.h"
+#include "dissectors/opcua/opcua_fields.h"
 #include "dissectors/s7comm/s7comm_fields.h"
 
 namespace limen::dissect {
@@ -37,6 +42,20 @@ inline constexpr std::array kDissectors{
                   "IEC 60870-5-104: APCI I/S/U frames, ASDU type, cause, addresses"},
     DissectorInfo{Protocol::S7comm, 6, 102, &s7comm::schema,
                   "S7comm over TPKT/COTP: jobs, functions, blocks, userdata; S7comm-plus opcodes"},
+    // tcp/102 also carries MMS: the probe decides between the two at the first COTP data unit
+    // (mms::looks_like_mms); this entry publishes MMS's fields.
+    DissectorInfo{Protocol::Mms, 6, 102, &mms::mms_schema,
+                  "IEC 61850 MMS over TPKT/COTP/session/presentation: confirmed services"},
+    DissectorInfo{Protocol::Enip, 6, 44818, &enip::enip_schema,
+                  "EtherNet/IP + CIP: encapsulation commands, CIP services, paths, status"},
+    DissectorInfo{Protocol::Enip, 17, 44818, &enip::enip_schema,
+                  "EtherNet/IP over UDP: list identity and other encapsulation commands"},
+    DissectorInfo{Protocol::Bacnet, 17, 47808, &bacnet::bacnet_schema,
+                  "BACnet/IP: BVLC, NPCI, APDU types, services, object/property, errors"},
+    DissectorInfo{Protocol::Mqtt, 6, 1883, &mqtt::mqtt_schema,
+                  "MQTT 3.1.1/5.0: connect, publish topics, subscriptions, acks"},
+    DissectorInfo{Protocol::Opcua, 6, 4840, &opcua::opcua_schema,
+                  "OPC UA binary: secure channel, security mode, services (when not encrypted)"},
 };
 
 // The dissector for a flow whose server listens on `port` over `ip_proto`, or nullptr.

@@ -63,16 +63,19 @@ namespace {
 
 // "operation" and the protocol's object, from the transaction's schema.
 void add_transaction_fields(Json& e, const dissect::Transaction& t) {
-  const std::string_view proto = dissect::protocol_name(t.protocol());
+  const std::string proto(dissect::protocol_name(t.protocol()));
   e["operation"] = dissect::operation_name(t.operation);
-  Json& obj = e[std::string(proto)];
-  obj = Json::object();
+  e[proto] = Json::object();
   const auto schema = t.schema();
   for (const auto& v : t.values()) {
     const auto& spec = schema[v.field];
-    // "modbus.function_code" -> "function_code" inside the "modbus" object.
+    // "modbus.function_code" -> {"modbus": {"function_code": ...}}; a protocol may publish a
+    // second family, as EtherNet/IP does with "cip.service" -> {"cip": {"service": ...}}.
     const auto dot = spec.name.find('.');
+    const std::string object(dot == std::string_view::npos ? std::string_view(proto)
+                                                           : spec.name.substr(0, dot));
     const std::string key(dot == std::string_view::npos ? spec.name : spec.name.substr(dot + 1));
+    Json& obj = e[object];
     switch (spec.type) {
       case dissect::FieldType::Uint: obj[key] = v.number; break;
       case dissect::FieldType::Int: obj[key] = static_cast<std::int64_t>(v.number); break;
@@ -86,6 +89,7 @@ void add_transaction_fields(Json& e, const dissect::Transaction& t) {
       }
     }
   }
+  Json& obj = e[proto];
   obj["request"] = t.has_request;
   obj["response"] = t.has_response;
   if (t.truncated()) obj["truncated"] = true;

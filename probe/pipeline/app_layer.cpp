@@ -1,9 +1,45 @@
 #include "probe/pipeline/app_layer.h"
 
+#include "common/byte_reader.h"
 #include "dissectors/registry.h"
+#include "dissectors/mms/mms_decoder.h"
+#include "dissectors/s7comm/tpkt_cotp.h"
 
 namespace limen::pipeline {
 namespace {
+
+template <class T>
+constexpr bool kIsSession =
+    !std::is_same_v<T, std::monostate> && !std::is_same_v<T, CotpUndecided>;
+
+// tcp/102 carries S7comm or MMS. Connection set-up TPDUs say nothing of which, so they are
+// skipped until the first DT: S7comm starts its payload with 0x32 (0x72 for S7comm-plus), MMS
+// with the ISO session layer or an MMS PDU. Returns false while more bytes are needed.
+bool decide_cotp(AppSession& session, std::span<const std::uint8_t> bytes, std::size_t& skip) {
+  skip = 0;
+  for (;;) {
+    const auto frame = dissect::cotp::decode_tpkt(bytes.subspan(skip));
+    if (frame.status == dissect::cotp::Status::NeedMore) return false;
+    if (frame.status == dissect::cotp::Status::Invalid) {
+      // Picked up mid-frame, or garbage: look for a frame further on. If none comes, the
+      // reassembler's limit turns the held bytes into a gap.
+      ++skip;
+      if (skip >= bytes.size()) return false;
+      continue;
+    }
+    const auto tpdu = dissect::cotp::decode_tpdu(frame.tpdu);
+    if (tpdu.status == dissect::cotp::Status::Ok &&
+        tpdu.tpdu.code == dissect::cotp::TpduCode::Dt && !tpdu.tpdu.user_data.empty()) {
+      const auto first = tpdu.tpdu.user_data.front();
+      if (first != 0x32 && first != 0x72 && dissect::mms::looks_like_mms(tpdu.tpdu.user_data))
+        session.emplace<dissect::mms::MmsSession>();
+      else
+        session.emplace<dissect::s7comm::S7commSession>();
+      return true;
+    }
+    skip += frame.frame_bytes;
+  }
+}
 
 // Feeds stream bytes to whichever session the slot holds.
 class SessionFeed final : public stream::StreamConsumer {
@@ -13,12 +49,17 @@ class SessionFeed final : public stream::StreamConsumer {
   std::size_t on_data(stream::Direction dir, std::span<const std::uint8_t> bytes,
                       Timestamp ts) override {
     const auto d = static_cast<dissect::Direction>(static_cast<std::uint8_t>(dir));
+    if (std::holds_alternative<CotpUndecided>(session_)) {
+      std::size_t skip = 0;
+      // Undecided: hold everything (set-up TPDUs included) so the chosen session sees it all.
+      if (!decide_cotp(session_, bytes, skip)) return 0;
+    }
     return std::visit(
         [&](auto& s) -> std::size_t {
-          if constexpr (std::is_same_v<std::decay_t<decltype(s)>, std::monostate>)
-            return bytes.size();
-          else
+          if constexpr (kIsSession<std::decay_t<decltype(s)>>)
             return s.on_data(d, bytes, ts, sink_);
+          else
+            return bytes.size();
         },
         session_);
   }
@@ -26,8 +67,7 @@ class SessionFeed final : public stream::StreamConsumer {
     const auto d = static_cast<dissect::Direction>(static_cast<std::uint8_t>(dir));
     std::visit(
         [&](auto& s) {
-          if constexpr (!std::is_same_v<std::decay_t<decltype(s)>, std::monostate>)
-            s.on_gap(d, length);
+          if constexpr (kIsSession<std::decay_t<decltype(s)>>) s.on_gap(d, length);
         },
         session_);
   }
@@ -43,7 +83,13 @@ void start_session(AppSession& session, dissect::Protocol protocol) {
     case dissect::Protocol::Modbus: session.emplace<dissect::modbus::ModbusSession>(); return;
     case dissect::Protocol::Dnp3: session.emplace<dissect::dnp3::Dnp3Session>(); return;
     case dissect::Protocol::Iec104: session.emplace<dissect::iec104::Iec104Session>(); return;
-    case dissect::Protocol::S7comm: session.emplace<dissect::s7comm::S7commSession>(); return;
+    // MMS shares tcp/102 with S7comm: decided at the first COTP data unit.
+    case dissect::Protocol::S7comm:
+    case dissect::Protocol::Mms: session.emplace<CotpUndecided>(); return;
+    case dissect::Protocol::Enip: session.emplace<dissect::enip::EnipSession>(); return;
+    case dissect::Protocol::Bacnet: session.emplace<dissect::bacnet::BacnetSession>(); return;
+    case dissect::Protocol::Mqtt: session.emplace<dissect::mqtt::MqttSession>(); return;
+    case dissect::Protocol::Opcua: session.emplace<dissect::opcua::OpcuaSession>(); return;
     default: session.emplace<std::monostate>(); return;
   }
 }
@@ -100,8 +146,7 @@ void AppLayer::close(std::uint32_t index, Timestamp ts, dissect::TransactionSink
   if (slot.tcp) slot.reassembler.close(ts, memory_, feed);
   std::visit(
       [&](auto& s) {
-        if constexpr (!std::is_same_v<std::decay_t<decltype(s)>, std::monostate>)
-          s.on_close(ts, sink);
+        if constexpr (kIsSession<std::decay_t<decltype(s)>>) s.on_close(ts, sink);
       },
       slot.session);
   release(index);

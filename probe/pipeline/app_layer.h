@@ -14,9 +14,14 @@
 #include <vector>
 
 #include "dissectors/core/transaction.h"
+#include "dissectors/bacnet/bacnet_session.h"
 #include "dissectors/dnp3/dnp3_session.h"
+#include "dissectors/enip/enip_session.h"
 #include "dissectors/iec104/iec104_session.h"
+#include "dissectors/mms/mms_session.h"
 #include "dissectors/modbus/modbus_session.h"
+#include "dissectors/mqtt/mqtt_session.h"
+#include "dissectors/opcua/opcua_session.h"
 #include "dissectors/packet/decoded_packet.h"
 #include "dissectors/s7comm/s7comm_session.h"
 #include "probe/flow/flow_types.h"
@@ -25,9 +30,15 @@
 
 namespace limen::pipeline {
 
+// tcp/102 before its first COTP data unit: S7comm or MMS is not known yet.
+struct CotpUndecided {};
+
 using AppSession =
-    std::variant<std::monostate, dissect::modbus::ModbusSession, dissect::dnp3::Dnp3Session,
-                 dissect::iec104::Iec104Session, dissect::s7comm::S7commSession>;
+    std::variant<std::monostate, CotpUndecided, dissect::modbus::ModbusSession,
+                 dissect::dnp3::Dnp3Session, dissect::iec104::Iec104Session,
+                 dissect::s7comm::S7commSession, dissect::mms::MmsSession,
+                 dissect::enip::EnipSession, dissect::bacnet::BacnetSession,
+                 dissect::mqtt::MqttSession, dissect::opcua::OpcuaSession>;
 
 struct AppLayerConfig {
   std::size_t max_sessions = 65536;  // flows dissected at once
@@ -62,9 +73,7 @@ class AppLayer {
   // Frees the slot without reporting (shutdown of a worker).
   void release(std::uint32_t slot);
 
-  [[nodiscard]] dissect::Protocol protocol(std::uint32_t slot) const {
-    return slots_[slot].protocol;
-  }
+
   [[nodiscard]] stream::CaptureLoss loss(std::uint32_t slot) const {
     return slots_[slot].reassembler.loss();
   }

@@ -228,6 +228,15 @@ void Worker::end_flow(Entry& entry, flow::EndReason reason) {
   if (config_.flow_events && entry.flow.packets[0] + entry.flow.packets[1] != 0)
     record = events::flow_event(context(entry),
                                 events::FlowVerdict{st.boundary, st.decision, st.rule}, reason);
+  if (!flow_goes_on && st.app_slot != AppLayer::kNoSlot &&
+      entry.flow.ip_proto == decode::kProtoTcp) {
+    const auto loss = app_.loss(st.app_slot);
+    ZonePairLoss& z = loss_by_zones_[{st.src_zone, st.dst_zone}];
+    ++z.flows;
+    z.seen_bytes += loss.seen_bytes;
+    z.acked_unseen_bytes += loss.acked_unseen_bytes;
+    z.gaps += loss.gaps;
+  }
   if (!flow_goes_on && st.app_slot != AppLayer::kNoSlot) {
     // The session reports what it still holds (unanswered requests) before the flow record.
     current_ = &entry;
@@ -303,6 +312,28 @@ events::Json Worker::stats_json(const capture::CaptureStats& capture) const {
   auto& st = s["tcp_reassembly"];
   app_.stream_counters().for_each(
       [&st](std::string_view name, std::uint64_t value) { st[std::string(name)] = value; });
+  // Bytes acknowledged but never captured, by zone pair: a SPAN port that drops packets shows
+  // here instead of silently giving "no finding".
+  auto& zl = s["capture_loss"];
+  zl = events::Json::array();
+  for (const auto& [zones, z] : loss_by_zones_) {
+    auto zone_name = [this](int zone) {
+      return program_ && zone != rules::kNoZone ? events::Json(program_->zone(zone).name)
+                                                : events::Json(nullptr);
+    };
+    events::Json j;
+    j["src_zone"] = zone_name(zones.first);
+    j["dest_zone"] = zone_name(zones.second);
+    j["flows"] = z.flows;
+    j["seen_bytes"] = z.seen_bytes;
+    j["acked_unseen_bytes"] = z.acked_unseen_bytes;
+    j["gaps"] = z.gaps;
+    const auto total = z.seen_bytes + z.acked_unseen_bytes;
+    j["loss_ratio"] = total == 0 ? 0.0
+                                 : static_cast<double>(z.acked_unseen_bytes) /
+                                       static_cast<double>(total);
+    zl.push_back(std::move(j));
+  }
   auto& fi = s["findings"];
   fi["total"] = counters_.findings;
   auto& by_rule = fi["by_rule"];

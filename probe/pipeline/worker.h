@@ -68,6 +68,14 @@ struct WorkerCounters {
   std::uint64_t time_jumps = 0;  // packets dated far ahead of the clock, not allowed to move it
 };
 
+// Capture-loss evidence summed over the ended TCP flows between two zones (kNoZone: none).
+struct ZonePairLoss {
+  std::uint64_t flows = 0;
+  std::uint64_t seen_bytes = 0;
+  std::uint64_t acked_unseen_bytes = 0;
+  std::uint64_t gaps = 0;
+};
+
 class Worker final : public capture::PacketHandler, public dissect::TransactionSink {
  public:
   // `program` may be null: no rules, so flows are recorded but nothing is judged.
@@ -137,6 +145,8 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
   bool trust_next_jump_ = true;
   std::optional<Timestamp> jump_candidate_;  // a far-ahead time waiting for a second witness
   WorkerCounters counters_;
+  // Keyed by (source zone, destination zone); grows only with a new pair, never per packet.
+  std::map<std::pair<int, int>, ZonePairLoss> loss_by_zones_;
   capture::PacketSource* source_ = nullptr;
 };
 
