@@ -43,6 +43,12 @@ struct DecodedPacket {
   // L4 payload: TCP data after options, UDP data trimmed to the UDP length, the ICMP/ICMPv6 body
   // after the 4-byte type/code/checksum, or everything after the IP headers for other protocols.
   std::span<const std::uint8_t> payload;
+  // Frames that carry no IP (NotIp) but an Ethertype, for the Ethernet-level protocols (IEC 61850
+  // GOOSE 0x88B8, Sampled Values 0x88BA): the type after VLAN tags, and the bytes after it.
+  std::uint16_t ether_type = 0;
+  std::span<const std::uint8_t> l2_payload;
+  std::array<std::uint8_t, 6> src_mac{};  // Ethernet only
+  std::array<std::uint8_t, 6> dst_mac{};
 };
 
 enum class DecodeStatus : std::uint8_t {

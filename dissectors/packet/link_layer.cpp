@@ -1,5 +1,7 @@
 #include "dissectors/packet/link_layer.h"
 
+#include <algorithm>
+
 #include "common/byte_reader.h"
 
 namespace limen::decode {
@@ -39,12 +41,22 @@ LinkResult by_ethertype(std::uint16_t type, ByteReader& r, DecodedPacket& out) {
   }
   if (type == kEtherIpv4) return LinkResult{DecodeStatus::Ok, NetLayer::Ipv4, r.rest(), false};
   if (type == kEtherIpv6) return LinkResult{DecodeStatus::Ok, NetLayer::Ipv6, r.rest(), false};
-  // Values up to 1500 are 802.3 lengths (LLC follows); everything else is another protocol.
+  // Values up to 1500 are 802.3 lengths (LLC follows); everything else is another protocol,
+  // handed on as is for the Ethernet-level dissectors.
+  if (type > 1500) {
+    out.ether_type = type;
+    out.l2_payload = r.peek_rest();
+  }
   return not_ip();
 }
 
 LinkResult ethernet(ByteReader& r, DecodedPacket& out) {
-  r.skip(12);  // destination and source MAC
+  const auto dst = r.bytes(6);
+  const auto src = r.bytes(6);
+  if (r.ok()) {
+    std::copy(dst.begin(), dst.end(), out.dst_mac.begin());
+    std::copy(src.begin(), src.end(), out.src_mac.begin());
+  }
   const std::uint16_t type = r.be16();
   if (!r.ok()) return status_only(DecodeStatus::Truncated);
   return by_ethertype(type, r, out);

@@ -209,4 +209,48 @@ Json anomaly_event(Timestamp ts, const FlowContext& ctx, const dissect::Anomaly&
   return e;
 }
 
+namespace {
+
+std::string mac_text(const std::array<std::uint8_t, 6>& mac) {
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string out;
+  for (std::size_t i = 0; i < mac.size(); ++i) {
+    if (i != 0) out.push_back(':');
+    out.push_back(kHex[mac[i] >> 4]);
+    out.push_back(kHex[mac[i] & 0xF]);
+  }
+  return out;
+}
+
+void add_l2_fields(Json& e, const L2Source& src) {
+  e["src_mac"] = mac_text(src.src_mac);
+  e["dest_mac"] = mac_text(src.dst_mac);
+  e["ether_type"] = src.ether_type;
+  if (src.vlan_count > 0) {
+    Json vlan = Json::array();
+    for (std::size_t i = 0; i < src.vlan_count && i < src.vlan.size(); ++i)
+      vlan.push_back(src.vlan[i]);
+    e["vlan"] = std::move(vlan);
+  }
+}
+
+}  // namespace
+
+Json l2_transaction_event(Timestamp ts, const L2Source& src, const dissect::Transaction& t) {
+  Json e = header(ts, dissect::protocol_name(t.protocol()));
+  add_l2_fields(e, src);
+  add_transaction_fields(e, t);
+  return e;
+}
+
+Json l2_anomaly_event(Timestamp ts, const L2Source& src, const dissect::Anomaly& anomaly) {
+  Json e = header(ts, "anomaly");
+  add_l2_fields(e, src);
+  Json& a = e["anomaly"];
+  a["protocol"] = dissect::protocol_name(anomaly.protocol);
+  a["reason"] = anomaly.reason;
+  a["violation"] = anomaly.violation;
+  return e;
+}
+
 }  // namespace limen::events

@@ -3,6 +3,7 @@
 // are documented in docs/events.md; change both together. Builders put "probe" and "seq" right
 // after "event_type"; the emitter fills them.
 
+#include <array>
 #include <cstdint>
 #include <optional>
 #include <string_view>
@@ -58,5 +59,16 @@ Json stats_event(Timestamp ts, Json stats);
 // "operation" and an object named after the protocol holding the fields of its schema.
 Json transaction_event(Timestamp ts, const FlowContext& ctx, const dissect::Transaction& t);
 Json anomaly_event(Timestamp ts, const FlowContext& ctx, const dissect::Anomaly& anomaly);
+
+// Ethernet-level protocols (GOOSE, Sampled Values) have no flow: their events name the MACs.
+struct L2Source {
+  std::array<std::uint8_t, 6> src_mac{};
+  std::array<std::uint8_t, 6> dst_mac{};
+  std::array<std::uint16_t, 2> vlan{};
+  std::uint8_t vlan_count = 0;
+  std::uint16_t ether_type = 0;
+};
+Json l2_transaction_event(Timestamp ts, const L2Source& src, const dissect::Transaction& t);
+Json l2_anomaly_event(Timestamp ts, const L2Source& src, const dissect::Anomaly& anomaly);
 
 }  // namespace limen::events

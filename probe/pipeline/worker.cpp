@@ -62,6 +62,11 @@ void Worker::on_packet(const capture::RawPacket& raw) {
 
   const auto status = decoder_.decode(link_, raw.data, ts, packet_);
   ++counters_.decode_status[static_cast<std::size_t>(status)];
+  if (status == decode::DecodeStatus::NotIp && L2Layer::handles(packet_.ether_type)) {
+    current_ts_ = ts;
+    l2_.on_frame(packet_, ts, *this, current_l2_);
+    return;
+  }
   if (status != decode::DecodeStatus::Ok) return;
 
   const auto hit = flows_->track(packet_, ts, raw.wire_length);
@@ -84,9 +89,15 @@ void Worker::on_packet(const capture::RawPacket& raw) {
 }
 
 void Worker::on_transaction(const dissect::Transaction& t) {
-  if (current_ == nullptr) return;
+  if (current_ == nullptr && current_l2_ == nullptr) return;
   ++app_.counters().transactions;
   ++counters_.transactions[static_cast<std::size_t>(t.protocol())];
+  if (current_ == nullptr) {
+    // Ethernet-level: no addresses, so no zone rules apply (documented in docs/rules.md).
+    auto event = events::l2_transaction_event(current_ts_, current_l2_->source, t);
+    emitter_.emit(event);
+    return;
+  }
   auto event = events::transaction_event(current_ts_, context(*current_), t);
   emitter_.emit(event);
   judge_transaction(*current_, t);
@@ -111,8 +122,18 @@ void Worker::judge_transaction(Entry& entry, const dissect::Transaction& t) {
 }
 
 void Worker::on_anomaly(const dissect::Anomaly& anomaly) {
-  if (current_ == nullptr) return;
+  if (current_ == nullptr && current_l2_ == nullptr) return;
   ++app_.counters().anomalies;
+  if (current_ == nullptr) {
+    if (current_l2_->anomalies >= config_.max_anomalies_per_flow) {
+      ++counters_.anomalies_suppressed;
+      return;
+    }
+    ++current_l2_->anomalies;
+    auto event = events::l2_anomaly_event(current_ts_, current_l2_->source, anomaly);
+    emitter_.emit(event);
+    return;
+  }
   FlowState& st = current_->state;
   // A hostile peer can make every packet an anomaly: report the first few per flow, count all.
   if (st.anomalies >= config_.max_anomalies_per_flow) {
@@ -266,6 +287,8 @@ void Worker::end_of_burst() {
 }
 
 void Worker::finish(const capture::CaptureStats& capture) {
+  current_ts_ = clock_;
+  l2_.close(clock_, *this, current_l2_);
   flows_->flush(flow::EndReason::EndOfCapture,
                 [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
   auto event = events::stats_event(clock_, stats_json(capture));
@@ -309,6 +332,10 @@ events::Json Worker::stats_json(const capture::CaptureStats& capture) const {
   for (std::size_t i = 0; i < counters_.transactions.size(); ++i)
     if (counters_.transactions[i] != 0) by_proto[std::string(dissect::kProtocolNames[i])] =
         counters_.transactions[i];
+  const auto& lc = l2_.counters();
+  app["l2_frames"] = lc.frames;
+  app["l2_publishers"] = lc.publishers;
+  app["l2_publishers_not_tracked"] = lc.publishers_not_tracked;
   auto& st = s["tcp_reassembly"];
   app_.stream_counters().for_each(
       [&st](std::string_view name, std::uint64_t value) { st[std::string(name)] = value; });

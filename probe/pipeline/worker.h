@@ -23,6 +23,7 @@
 #include "probe/events/eve.h"
 #include "probe/flow/flow_table.h"
 #include "probe/pipeline/app_layer.h"
+#include "probe/pipeline/l2_layer.h"
 
 namespace limen::pipeline {
 
@@ -134,7 +135,9 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
   decode::PacketDecoder decoder_;
   std::unique_ptr<flow::FlowTable<FlowState>> flows_;
   AppLayer app_;
+  L2Layer l2_;
   Entry* current_ = nullptr;  // the flow whose session is reporting
+  L2Context* current_l2_ = nullptr;  // or the Ethernet-level publisher
   Timestamp current_ts_{};
   decode::LinkType link_ = decode::LinkType::Ethernet;
   decode::DecodedPacket packet_;

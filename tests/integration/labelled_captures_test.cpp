@@ -78,6 +78,9 @@ const Label kLabels[] = {
     {"IEC61850/MMS - Specific Commands/mms-deleteProgramInvocation.pcap", "mms",
      "delete_program_invocation", "program", "service"},
     {"BACnet/bacnet_test.pcap", "bacnet", "read_property", "read", "service_name"},
+    {"IEC61850/GOOSE/GOOSE.pcap", "goose", "GEDeviceF650/LLN0$GO$gcb01", "report", "gocb_ref"},
+    {"IEC61850/GOOSE/Sample_File_GOOSE.pcap", "goose", "AA1C1Q01A1LD0/LLN0$GO$gcb_A", "report",
+     "gocb_ref"},
 };
 
 class LabelledCaptures : public ::testing::TestWithParam<Label> {};
