@@ -63,7 +63,7 @@ inline constexpr std::array<FieldSpec, static_cast<std::size_t>(BacnetField::Cou
     {"bacnet.property", FieldType::Uint, "property identifier (first one for *_multiple)"},
     {"bacnet.state", FieldType::Uint,
      "reinitialize_device state (0 coldstart, 1 warmstart...) or DCC enable/disable"},
-    {"bacnet.response", FieldType::Text,
+    {"bacnet.response_pdu", FieldType::Text,
      "answer to a confirmed request: simple_ack, complex_ack, error, reject or abort"},
     {"bacnet.error_class", FieldType::Uint, "error class of an error PDU"},
     {"bacnet.error_class_name", FieldType::Text, "error class name, e.g. property"},

@@ -102,7 +102,7 @@ TEST(BacnetPcap, ReadPropertyScanAndBbmdRequests) {
     EXPECT_EQ(t.rfind("read req resp ", 0), 0U) << t;
     EXPECT_NE(t.find("service_name=read_property object_type=8 object_type_name=device "
                      "object_instance=4194303 property=" + std::to_string(properties[i]) +
-                     " response=complex_ack"),
+                     " response_pdu=complex_ack"),
               std::string::npos)
         << t;
   }

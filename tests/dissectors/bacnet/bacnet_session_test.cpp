@@ -38,7 +38,7 @@ TEST(BacnetSession, PairsReadPropertyWithComplexAck) {
             "read req resp bvlc_function=10 bvlc=original_unicast_npdu pdu_type=0 "
             "pdu=confirmed_request invoke_id=1 service=12 service_name=read_property "
             "object_type=8 object_type_name=device object_instance=4194303 property=75 "
-            "response=complex_ack");
+            "response_pdu=complex_ack");
   EXPECT_TRUE(sink.anomalies.empty());
   EXPECT_EQ(s.outstanding(), 0U);
 }
@@ -52,11 +52,11 @@ TEST(BacnetSession, WriteAnsweredByErrorOrSimpleAck) {
   send(s, kDown, test::kSimpleAckWrite, sink);
   ASSERT_EQ(sink.transactions.size(), 2U);
   EXPECT_EQ(sink.operations[0], Operation::Write);
-  EXPECT_NE(sink.transactions[0].find("property=85 response=error error_class=2 "
+  EXPECT_NE(sink.transactions[0].find("property=85 response_pdu=error error_class=2 "
                                       "error_class_name=property error_code=40"),
             std::string::npos)
       << sink.transactions[0];
-  EXPECT_NE(sink.transactions[1].find("response=simple_ack"), std::string::npos);
+  EXPECT_NE(sink.transactions[1].find("response_pdu=simple_ack"), std::string::npos);
 }
 
 TEST(BacnetSession, RejectAndAbortsCloseRequests) {
@@ -70,10 +70,10 @@ TEST(BacnetSession, RejectAndAbortsCloseRequests) {
   send(s, kDown, unicast({0x71, 0x03, 0x04}, false), sink);  // the server aborts it
   ASSERT_EQ(sink.transactions.size(), 3U);
   for (const auto op : sink.operations) EXPECT_EQ(op, Operation::Restart);
-  EXPECT_NE(sink.transactions[0].find("state=1 response=reject reject_reason=9"),
+  EXPECT_NE(sink.transactions[0].find("state=1 response_pdu=reject reject_reason=9"),
             std::string::npos) << sink.transactions[0];
-  EXPECT_NE(sink.transactions[1].find("response=abort abort_reason=0"), std::string::npos);
-  EXPECT_NE(sink.transactions[2].find("response=abort abort_reason=4"), std::string::npos);
+  EXPECT_NE(sink.transactions[1].find("response_pdu=abort abort_reason=0"), std::string::npos);
+  EXPECT_NE(sink.transactions[2].find("response_pdu=abort abort_reason=4"), std::string::npos);
   EXPECT_EQ(s.outstanding(), 0U);
 }
 
@@ -179,7 +179,7 @@ TEST(BacnetSession, SegmentsAfterTheFirstAreCountedNotReported) {
   send(s, kUp, unicast({0x40, 0x01, 0x00, 0x04}, false), sink);
   send(s, kDown, unicast({0x38, 0x01, 0x01, 0x04, 0x0c, 0x00, 0x3f}, false), sink);
   ASSERT_EQ(sink.transactions.size(), 1U);
-  EXPECT_NE(sink.transactions[0].find("response=complex_ack segmented=1"), std::string::npos)
+  EXPECT_NE(sink.transactions[0].find("response_pdu=complex_ack segmented=1"), std::string::npos)
       << sink.transactions[0];
   EXPECT_EQ(s.counters().segments, 2U);
   EXPECT_TRUE(sink.anomalies.empty());
