@@ -3,6 +3,7 @@
 #include <arpa/inet.h>
 
 #include <algorithm>
+#include <cstring>
 
 namespace limen {
 
@@ -44,11 +45,20 @@ std::optional<IpAddress> IpAddress::parse(std::string_view text) {
 }
 
 std::string IpAddress::to_string() const {
-  char buf[INET6_ADDRSTRLEN];
+  char buf[kMaxText];
+  return std::string(buf, format(buf));
+}
+
+std::size_t IpAddress::format(char* out) const {
+  static_assert(kMaxText >= INET6_ADDRSTRLEN);
   const char* s = nullptr;
-  if (family_ == Family::V4) s = inet_ntop(AF_INET, bytes_.data(), buf, sizeof buf);
-  if (family_ == Family::V6) s = inet_ntop(AF_INET6, bytes_.data(), buf, sizeof buf);
-  return s != nullptr ? std::string(s) : std::string();
+  if (family_ == Family::V4) s = inet_ntop(AF_INET, bytes_.data(), out, kMaxText);
+  if (family_ == Family::V6) s = inet_ntop(AF_INET6, bytes_.data(), out, kMaxText);
+  if (s == nullptr) {
+    out[0] = '\0';
+    return 0;
+  }
+  return std::strlen(out);
 }
 
 }  // namespace limen

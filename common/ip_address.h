@@ -4,6 +4,7 @@
 
 #include <array>
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <span>
@@ -32,6 +33,10 @@ class IpAddress {
     return {bytes_.data(), family_ == Family::V4 ? 4U : family_ == Family::V6 ? 16U : 0U};
   }
   [[nodiscard]] std::string to_string() const;
+  // The same text written into `out` (at least kMaxText bytes) without allocating; returns its
+  // length (0 when unset).
+  static constexpr std::size_t kMaxText = 46;
+  std::size_t format(char* out) const;
 
   friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
   friend bool operator==(const IpAddress&, const IpAddress&) = default;

@@ -1,5 +1,6 @@
 #include "common/timestamp.h"
 
+#include <algorithm>
 #include <charconv>
 #include <chrono>
 #include <cstdio>
@@ -24,17 +25,21 @@ bool digits(std::string_view s, std::size_t pos, std::size_t n, int& out) {
 }  // namespace
 
 std::string format_rfc3339(Timestamp t) {
+  char buf[kRfc3339Max];
+  return std::string(buf, format_rfc3339(t, buf));
+}
+
+std::size_t format_rfc3339(Timestamp t, char* out) {
   const std::int64_t sec = t.seconds();
   const auto frac = static_cast<int>(t.usec - sec * kUsecPerSecond);
   const sys_days day{days{sec >= 0 ? sec / 86400 : (sec - 86399) / 86400}};
   const std::int64_t in_day = sec - day.time_since_epoch().count() * 86400LL;
   const std::chrono::year_month_day ymd{day};
-  char buf[40];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
+  const int n = std::snprintf(out, kRfc3339Max, "%04d-%02u-%02uT%02d:%02d:%02d.%06dZ", static_cast<int>(ymd.year()),
                 static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
                 static_cast<int>(in_day / 3600), static_cast<int>(in_day / 60 % 60),
                 static_cast<int>(in_day % 60), frac);
-  return buf;
+  return n > 0 ? std::min(static_cast<std::size_t>(n), kRfc3339Max - 1) : 0;
 }
 
 std::optional<Timestamp> parse_time(std::string_view s) {

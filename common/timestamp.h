@@ -3,6 +3,7 @@
 // event time derives from packet time, never the wall clock, so a replay is deterministic.
 
 #include <compare>
+#include <cstddef>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -31,6 +32,10 @@ constexpr std::int64_t kUsecPerSecond = 1'000'000;
 
 // "2026-01-02T03:04:05.000006Z": RFC 3339 in UTC with microseconds.
 std::string format_rfc3339(Timestamp t);
+// The same text written into `out` (at least kRfc3339Max bytes) without allocating; returns its
+// length. The event writers use it on the hot path.
+inline constexpr std::size_t kRfc3339Max = 40;
+std::size_t format_rfc3339(Timestamp t, char* out);
 // Accepts RFC 3339 ("2026-01-02T03:04:05Z", fractions up to 9 digits, "+01:00" offsets, a space
 // instead of 'T'), a bare date ("2026-01-02", midnight UTC) or a number of seconds since the epoch.
 std::optional<Timestamp> parse_time(std::string_view text);

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstddef>
+#include <cstring>
 #include <optional>
 #include <span>
 #include <utility>
@@ -62,12 +63,11 @@ bool endpoint_less(std::span<const std::uint8_t> a, std::uint16_t a_port,
   return a_port < b_port;
 }
 
-}  // namespace
-
-std::string community_id_v1(const IpAddress& src, const IpAddress& dst, std::uint16_t src_port,
-                            std::uint16_t dst_port, std::uint8_t ip_proto, std::uint16_t seed) {
-  if (!src.valid() || src.family() != dst.family()) return {};
-
+// The spec's hash input; returns its length, 0 when the ID cannot be computed.
+std::size_t hash_input(const IpAddress& src, const IpAddress& dst, std::uint16_t src_port,
+                       std::uint16_t dst_port, std::uint8_t ip_proto, std::uint16_t seed,
+                       std::array<std::uint8_t, 40>& input) {
+  if (!src.valid() || src.family() != dst.family()) return 0;
   const bool has_ports = ip_proto == kTcp || ip_proto == kUdp || ip_proto == kSctp ||
                          ip_proto == kIcmp || ip_proto == kIcmpv6;
   bool one_way = false;
@@ -93,7 +93,6 @@ std::string community_id_v1(const IpAddress& src, const IpAddress& dst, std::uin
   }
 
   // seed(2) . saddr . daddr . proto(1) . pad(1) [. sport(2) . dport(2)], network byte order.
-  std::array<std::uint8_t, 2 + 16 + 16 + 2 + 4> input{};
   std::size_t n = 0;
   auto put16 = [&](std::uint16_t v) {
     input[n++] = static_cast<std::uint8_t>(v >> 8);
@@ -109,17 +108,67 @@ std::string community_id_v1(const IpAddress& src, const IpAddress& dst, std::uin
     put16(hi_port);
   }
 
+  return n;
+}
+
+// "1:" + base64 of the 20-byte digest into out; returns kLength or 0.
+std::size_t encode(const unsigned char* digest, unsigned int digest_len, char* out) {
+  if (digest_len != 20) return 0;
+  // 20 bytes -> 28 base64 characters, then the NUL EVP_EncodeBlock writes.
+  std::array<unsigned char, 28 + 1> text{};
+  const int len = EVP_EncodeBlock(text.data(), digest, static_cast<int>(digest_len));
+  if (len != 28) return 0;
+  out[0] = '1';
+  out[1] = ':';
+  std::memcpy(out + 2, text.data(), 28);
+  return CommunityIdHasher::kLength;
+}
+
+}  // namespace
+
+std::string community_id_v1(const IpAddress& src, const IpAddress& dst, std::uint16_t src_port,
+                            std::uint16_t dst_port, std::uint8_t ip_proto, std::uint16_t seed) {
+  std::array<std::uint8_t, 40> input{};
+  const std::size_t n = hash_input(src, dst, src_port, dst_port, ip_proto, seed, input);
+  if (n == 0) return {};
   std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
   unsigned int digest_len = 0;
-  if (EVP_Digest(input.data(), n, digest.data(), &digest_len, EVP_sha1(), nullptr) != 1 ||
-      digest_len != 20) {
-    return {};
-  }
-  // "1:" then 20 bytes -> 28 base64 characters, then the NUL EVP_EncodeBlock writes.
-  std::array<unsigned char, 2 + 28 + 1> text{'1', ':'};
-  const int len = EVP_EncodeBlock(text.data() + 2, digest.data(), static_cast<int>(digest_len));
-  if (len != 28) return {};
-  return std::string(text.begin(), text.begin() + 2 + len);
+  if (EVP_Digest(input.data(), n, digest.data(), &digest_len, EVP_sha1(), nullptr) != 1) return {};
+  char text[CommunityIdHasher::kLength];
+  const std::size_t len = encode(digest.data(), digest_len, text);
+  return std::string(text, len);
+}
+
+struct CommunityIdHasher::Impl {
+  EVP_MD* md = nullptr;
+  EVP_MD_CTX* ctx = nullptr;
+};
+
+CommunityIdHasher::CommunityIdHasher() : impl_(new Impl) {
+  impl_->md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
+  impl_->ctx = EVP_MD_CTX_new();
+}
+
+CommunityIdHasher::~CommunityIdHasher() {
+  EVP_MD_CTX_free(impl_->ctx);
+  EVP_MD_free(impl_->md);
+  delete impl_;
+}
+
+std::size_t CommunityIdHasher::compute(const IpAddress& src, const IpAddress& dst,
+                                       std::uint16_t src_port, std::uint16_t dst_port,
+                                       std::uint8_t ip_proto, char* out, std::uint16_t seed) {
+  if (impl_->md == nullptr || impl_->ctx == nullptr) return 0;
+  std::array<std::uint8_t, 40> input{};
+  const std::size_t n = hash_input(src, dst, src_port, dst_port, ip_proto, seed, input);
+  if (n == 0) return 0;
+  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
+  unsigned int digest_len = 0;
+  if (EVP_DigestInit_ex2(impl_->ctx, impl_->md, nullptr) != 1 ||
+      EVP_DigestUpdate(impl_->ctx, input.data(), n) != 1 ||
+      EVP_DigestFinal_ex(impl_->ctx, digest.data(), &digest_len) != 1)
+    return 0;
+  return encode(digest.data(), digest_len, out);
 }
 
 }  // namespace limen::flow

@@ -5,8 +5,9 @@
 //
 // Invariants: the result does not depend on which endpoint is passed as src (except for one-way
 // ICMP messages, which the spec keeps in packet order); it is "1:" + base64(SHA-1), 30 characters.
-// Not on the per-packet path: computed once per event.
+// Not on the per-packet path: computed once per flow (the event writer caches it).
 
+#include <cstddef>
 #include <cstdint>
 #include <string>
 
@@ -21,5 +22,27 @@ namespace limen::flow {
 [[nodiscard]] std::string community_id_v1(const IpAddress& src, const IpAddress& dst,
                                           std::uint16_t src_port, std::uint16_t dst_port,
                                           std::uint8_t ip_proto, std::uint16_t seed = 0);
+
+// The same hash without allocating or taking a lock: OpenSSL 3 looks the digest up in a locked
+// store on every EVP_Digest(EVP_sha1()) call, so a hasher fetches SHA-1 once and reuses one
+// context. One per thread (not thread-safe).
+class CommunityIdHasher {
+ public:
+  static constexpr std::size_t kLength = 30;  // "1:" + 28 base64 characters
+  CommunityIdHasher();
+  ~CommunityIdHasher();
+  CommunityIdHasher(const CommunityIdHasher&) = delete;
+  CommunityIdHasher& operator=(const CommunityIdHasher&) = delete;
+
+  // Writes the ID into out (kLength bytes) and returns its length: kLength, or 0 for the spec's
+  // "cannot compute" value. Same arguments as community_id_v1.
+  std::size_t compute(const IpAddress& src, const IpAddress& dst, std::uint16_t src_port,
+                      std::uint16_t dst_port, std::uint8_t ip_proto, char* out,
+                      std::uint16_t seed = 0);
+
+ private:
+  struct Impl;
+  Impl* impl_;
+};
 
 }  // namespace limen::flow
