@@ -45,7 +45,7 @@ bool glob_match(std::string_view pattern, std::string_view text) {
   return p == pattern.size();
 }
 
-bool Condition::matches(const dissect::Transaction &t) const {
+bool Condition::matches(const dissect::TransactionView &t) const {
   if (nodes.empty())
     return true;
   if (protocols != 0 &&
@@ -54,7 +54,7 @@ bool Condition::matches(const dissect::Transaction &t) const {
   return node(static_cast<std::uint32_t>(nodes.size() - 1), t);
 }
 
-bool Condition::node(std::uint32_t index, const dissect::Transaction &t) const {
+bool Condition::node(std::uint32_t index, const dissect::TransactionView &t) const {
   const Node &n = nodes[index];
   switch (n.kind) {
   case Node::Kind::And:
@@ -119,10 +119,10 @@ bool Condition::text_holds(const Compare &c, std::string_view text) const {
   return false;
 }
 
-bool Condition::compare(const Compare &c, const dissect::Transaction &t) const {
+bool Condition::compare(const Compare &c, const dissect::TransactionView &t) const {
   const FieldRef &f = c.field;
   if (f.is_operation)
-    return number_holds(c, static_cast<std::uint64_t>(t.operation));
+    return number_holds(c, static_cast<std::uint64_t>(t.operation()));
   if (t.protocol() != f.protocol)
     return false;
   const auto schema = t.schema();
@@ -131,7 +131,7 @@ bool Condition::compare(const Compare &c, const dissect::Transaction &t) const {
   // the wrong name.
   if (f.index >= schema.size() || schema[f.index].name != f.name)
     return false;
-  const dissect::Transaction::Value *v = t.find(f.index);
+  const dissect::TransactionView::Value *v = t.find(f.index);
   if (v == nullptr)
     return false;
   switch (f.type) {

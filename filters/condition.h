@@ -72,13 +72,13 @@ struct Condition {
   // another protocol never satisfies it.
   std::uint32_t protocols = 0;
 
-  [[nodiscard]] bool matches(const dissect::Transaction &t) const;
+  [[nodiscard]] bool matches(const dissect::TransactionView &t) const;
 
 private:
   [[nodiscard]] bool node(std::uint32_t index,
-                          const dissect::Transaction &t) const;
+                          const dissect::TransactionView &t) const;
   [[nodiscard]] bool compare(const Compare &c,
-                             const dissect::Transaction &t) const;
+                             const dissect::TransactionView &t) const;
   [[nodiscard]] bool number_holds(const Compare &c, std::uint64_t key) const;
   [[nodiscard]] bool text_holds(const Compare &c, std::string_view text) const;
 };

@@ -194,7 +194,7 @@ Verdict RuleProgram::evaluate(const FlowFacts& facts) const {
 
 TransactionVerdict RuleProgram::evaluate_transaction(const FlowFacts& /*facts*/,
                                                      const Verdict& flow,
-                                                     const dissect::Transaction& t) const {
+                                                     const dissect::TransactionView& t) const {
   // The flow's facts decided which rules apply (they are in `flow`); only the transaction is
   // judged here. `facts` stays in the signature for conditions on flow facts to come.
   TransactionVerdict out;
@@ -219,7 +219,7 @@ TransactionVerdict RuleProgram::evaluate_transaction(const FlowFacts& /*facts*/,
   return out;
 }
 
-bool Rule::condition_holds(const dissect::Transaction& t) const {
+bool Rule::condition_holds(const dissect::TransactionView& t) const {
   return condition_program == nullptr || condition_program->matches(t);
 }
 

@@ -93,7 +93,7 @@ struct Rule {
   std::shared_ptr<const Condition> condition_program;  // null = no condition
   [[nodiscard]] bool has_condition() const { return condition_program != nullptr; }
   // Whether the transaction satisfies the condition (true for a rule without one).
-  [[nodiscard]] bool condition_holds(const dissect::Transaction& t) const;
+  [[nodiscard]] bool condition_holds(const dissect::TransactionView& t) const;
 };
 
 struct FlowFacts {
@@ -169,7 +169,7 @@ class RuleProgram {
   // unauthorized operation) and its conditional alert/deny rules. `facts` is the flow's, as
   // given to evaluate(). No allocation (see the regex note above).
   [[nodiscard]] TransactionVerdict evaluate_transaction(const FlowFacts& facts, const Verdict& flow,
-                                                        const dissect::Transaction& t) const;
+                                                        const dissect::TransactionView& t) const;
   // "5 zones (2 critical, 1 third-party, 2 other), 12 rules (8 allow, 2 alert, 2 deny),
   //  default deny severity medium"
   [[nodiscard]] std::string summary() const;

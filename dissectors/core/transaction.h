@@ -46,6 +46,8 @@ struct FieldSpec {
   std::string_view doc;
 };
 
+class TransactionView;
+
 class Transaction {
  public:
   static constexpr std::size_t kMaxFields = 48;
@@ -89,6 +91,7 @@ class Transaction {
   [[nodiscard]] std::span<const std::uint64_t> list(const Value& v) const {
     return {list_.data() + v.list_offset, v.list_count};
   }
+  [[nodiscard]] TransactionView view() const;
 
  private:
   Value* add(std::uint16_t field, std::uint64_t number);
@@ -103,6 +106,57 @@ class Transaction {
   std::size_t list_used_ = 0;
   bool truncated_ = false;
 };
+
+// A read-only view of a transaction's content wherever it is stored: in the Transaction a
+// session built on its stack, or in the compact copy a worker keeps until it has judged and
+// written it. Rules and the event writer read transactions through it.
+class TransactionView {
+ public:
+  using Value = Transaction::Value;
+  struct Parts {
+    Protocol protocol;
+    std::span<const FieldSpec> schema;
+    Operation operation;
+    bool has_request;
+    bool has_response;
+    bool truncated;
+    std::span<const Value> values;
+    const char* text;
+    const std::uint64_t* list;
+  };
+  explicit TransactionView(const Parts& parts) : p_(parts) {}
+  // NOLINTNEXTLINE(google-explicit-constructor): a Transaction is read wherever a view is.
+  TransactionView(const Transaction& t) : TransactionView(t.view()) {}
+
+  [[nodiscard]] Protocol protocol() const { return p_.protocol; }
+  [[nodiscard]] std::span<const FieldSpec> schema() const { return p_.schema; }
+  [[nodiscard]] Operation operation() const { return p_.operation; }
+  [[nodiscard]] bool has_request() const { return p_.has_request; }
+  [[nodiscard]] bool has_response() const { return p_.has_response; }
+  [[nodiscard]] bool truncated() const { return p_.truncated; }
+  [[nodiscard]] std::span<const Value> values() const { return p_.values; }
+  [[nodiscard]] const Value* find(std::uint16_t field) const {
+    for (const Value& v : p_.values)
+      if (v.field == field) return &v;
+    return nullptr;
+  }
+  [[nodiscard]] std::string_view text(const Value& v) const {
+    return {p_.text + v.text_offset, v.text_length};
+  }
+  [[nodiscard]] std::span<const std::uint64_t> list(const Value& v) const {
+    return {p_.list + v.list_offset, v.list_count};
+  }
+  [[nodiscard]] const Parts& parts() const { return p_; }
+
+ private:
+  Parts p_;
+};
+
+inline TransactionView Transaction::view() const {
+  return TransactionView(TransactionView::Parts{protocol_, schema_, operation, has_request,
+                                                has_response, truncated_, values(), text_.data(),
+                                                list_.data()});
+}
 
 // Malformed input is data, never an exception: an anomaly is the right protocol with odd
 // content; a violation means the bytes are probably not this protocol at all.
