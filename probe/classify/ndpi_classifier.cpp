@@ -66,6 +66,8 @@ ndpi_flow_struct* NdpiClassifier::acquire() {
   }
   ndpi_flow_struct* flow = free_.back();
   free_.pop_back();
+  ++counters_.held;
+  counters_.held_peak = std::max(counters_.held_peak, counters_.held);
   std::memset(static_cast<void*>(flow), 0, sizeof(ndpi_flow_struct));  // nDPI requires zeroed state
   return flow;
 }
@@ -73,6 +75,7 @@ ndpi_flow_struct* NdpiClassifier::acquire() {
 void NdpiClassifier::give_back(ndpi_flow_struct* flow) {
   ndpi_free_flow_data(flow);  // frees what nDPI allocated inside (host names, certificates ...)
   free_.push_back(flow);
+  --counters_.held;
 }
 
 void NdpiClassifier::decide(ClassifyState& state, std::uint16_t master, std::uint16_t app) {
@@ -86,21 +89,40 @@ void NdpiClassifier::decide(ClassifyState& state, std::uint16_t master, std::uin
 }
 
 bool NdpiClassifier::process(ClassifyState& state, std::span<const std::uint8_t> ip_packet,
-                             Timestamp ts) {
+                             bool has_payload, const TcpHandshake& handshake, Timestamp ts) {
   if (state.final) return false;
+  ++state.packets;
+  if (!has_payload) {
+    ++state.empty_run;
+    if (state.empty_run >= config_.max_empty_packets || state.packets >= config_.max_packets) {
+      finish(state);
+      return true;
+    }
+    // Before the first payload nDPI is not involved; after it, it sees every packet, as it
+    // would on its own (its TCP tracking counts them).
+    if (state.ndpi == nullptr) return false;
+  } else {
+    state.empty_run = 0;
+  }
   if (state.ndpi == nullptr) {
-    if (state.packets == 0) state.ndpi = acquire();
+    state.ndpi = acquire();
     if (state.ndpi == nullptr) {
       ++counters_.pool_exhausted;
       state.final = true;
       ++counters_.unknown;
       return true;
     }
+    // nDPI skipped the handshake: tell it what was seen, or it takes the flow for one picked up
+    // mid-stream and some dissectors (FTP data, for one) never run.
+    if (handshake.syn || handshake.syn_ack || handshake.ack) {  // l4 is a union: TCP only
+      state.ndpi->l4.tcp.seen_syn = handshake.syn ? 1 : 0;
+      state.ndpi->l4.tcp.seen_syn_ack = handshake.syn_ack ? 1 : 0;
+      state.ndpi->l4.tcp.seen_ack = handshake.ack ? 1 : 0;
+    }
   }
   const auto len = static_cast<unsigned short>(std::min<std::size_t>(ip_packet.size(), 65535));
   const ndpi_protocol p = ndpi_detection_process_packet(
       module_, state.ndpi, ip_packet.data(), len, static_cast<std::uint64_t>(ts.millis()));
-  ++state.packets;
   const bool detected = p.master_protocol != NDPI_PROTOCOL_UNKNOWN ||
                         p.app_protocol != NDPI_PROTOCOL_UNKNOWN;
   if (detected) {

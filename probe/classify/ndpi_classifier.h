@@ -3,8 +3,10 @@
 //
 // One classifier per worker (nDPI's module is not thread-safe for detection). A flow keeps a
 // small ClassifyState inline; the 688-byte nDPI flow struct comes from a bounded pool only while
-// detection runs and returns to it as soon as the application is final, so memory stays
-// proportional to flows *being classified*, not to all flows. When the pool is exhausted the flow
+// detection runs: it is taken at the flow's first packet with payload (nDPI learns nothing from
+// a handshake that our own TCP tracking does not tell it) and returns to the pool as soon as the
+// application is final, or after max_empty_packets packets in a row without payload, so a
+// SYN-only scan holds none and memory stays proportional to flows *being classified*. When the pool is exhausted the flow
 // is left unclassified ("unknown") and counted, never a crash.
 
 #include <cstdint>
@@ -24,19 +26,31 @@ namespace limen::classify {
 struct ClassifyState {
   ndpi_flow_struct* ndpi = nullptr;  // from the pool while detection runs
   std::uint16_t protocol = 0;        // nDPI protocol id once final (0 = unknown)
-  std::uint16_t packets = 0;         // packets given to nDPI
+  std::uint16_t packets = 0;         // packets of the flow seen by detection
+  std::uint8_t empty_run = 0;        // packets without payload in a row
   bool final = false;                // the application will not change any more
+};
+
+// What our TCP tracking saw of the handshake, handed to nDPI when it joins a flow late.
+struct TcpHandshake {
+  bool syn = false;      // the client sent a SYN
+  bool syn_ack = false;  // the server answered with SYN+ACK
+  bool ack = false;      // the client acknowledged
 };
 
 struct ClassifierConfig {
   std::size_t max_active = 65536;    // flows under detection at once (pool bound)
   std::uint16_t max_packets = 24;    // give up after this many packets of a flow
+  // Give up after this many packets in a row without payload (a SYN-only or ACK-only flow).
+  std::uint8_t max_empty_packets = 8;
 };
 
 struct ClassifierCounters {
   std::uint64_t classified = 0;      // final with a known protocol
   std::uint64_t unknown = 0;         // final as unknown
   std::uint64_t pool_exhausted = 0;  // flows left unclassified for lack of a pool slot
+  std::uint64_t held = 0;            // nDPI flow structs held now
+  std::uint64_t held_peak = 0;       // most held at once
 };
 
 class NdpiClassifier {
@@ -48,8 +62,10 @@ class NdpiClassifier {
   NdpiClassifier& operator=(const NdpiClassifier&) = delete;
 
   // Feeds one packet (the IP datagram) of a flow that is not final yet. Returns true when the
-  // flow's application became final with this packet.
-  bool process(ClassifyState& state, std::span<const std::uint8_t> ip_packet, Timestamp ts);
+  // flow's application became final with this packet. `has_payload`: the packet carries L4
+  // payload; `handshake`: what the flow's TCP handshake showed so far (TCP only).
+  bool process(ClassifyState& state, std::span<const std::uint8_t> ip_packet, bool has_payload,
+               const TcpHandshake& handshake, Timestamp ts);
   // Ends detection now (end of flow): takes nDPI's best guess, frees the slot.
   void finish(ClassifyState& state);
   // Frees the slot without a decision (flow evicted or state discarded).
