@@ -44,15 +44,22 @@ bool decide_cotp(AppSession& session, std::span<const std::uint8_t> bytes, std::
 // Feeds stream bytes to whichever session the slot holds.
 class SessionFeed final : public stream::StreamConsumer {
  public:
-  SessionFeed(AppSession& session, dissect::TransactionSink& sink) : session_(session), sink_(sink) {}
+  SessionFeed(AppSession& session, dissect::TransactionSink& sink, AppLayerCounters& counters)
+      : session_(session), sink_(sink), counters_(counters) {}
 
   std::size_t on_data(stream::Direction dir, std::span<const std::uint8_t> bytes,
                       Timestamp ts) override {
     const auto d = static_cast<dissect::Direction>(static_cast<std::uint8_t>(dir));
     if (std::holds_alternative<CotpUndecided>(session_)) {
       std::size_t skip = 0;
-      // Undecided: hold everything (set-up TPDUs included) so the chosen session sees it all.
-      if (!decide_cotp(session_, bytes, skip)) return 0;
+      // Undecided: hold everything (set-up TPDUs included) so the chosen session sees it all —
+      // up to a bound: a peer that never sends a data unit must not pin reassembly memory.
+      if (!decide_cotp(session_, bytes, skip)) {
+        if (bytes.size() < kCotpUndecidedMaxBytes) return 0;
+        session_.emplace<std::monostate>();
+        ++counters_.undecided_abandoned;
+        return bytes.size();
+      }
     }
     return std::visit(
         [&](auto& s) -> std::size_t {
@@ -76,6 +83,7 @@ class SessionFeed final : public stream::StreamConsumer {
  private:
   AppSession& session_;
   dissect::TransactionSink& sink_;
+  AppLayerCounters& counters_;
 };
 
 void start_session(AppSession& session, dissect::Protocol protocol) {
@@ -127,7 +135,7 @@ std::uint32_t AppLayer::attach(std::uint8_t ip_proto, std::uint16_t server_port)
 void AppLayer::on_packet(std::uint32_t index, const decode::DecodedPacket& p, flow::Direction dir,
                          Timestamp ts, dissect::TransactionSink& sink) {
   Slot& slot = slots_[index];
-  SessionFeed feed(slot.session, sink);
+  SessionFeed feed(slot.session, sink, counters_);
   if (slot.tcp) {
     const stream::TcpSegment segment{static_cast<stream::Direction>(static_cast<std::uint8_t>(dir)),
                                      p.tcp_seq, p.tcp_ack, p.tcp_flags, p.payload, ts};
@@ -142,7 +150,7 @@ void AppLayer::on_packet(std::uint32_t index, const decode::DecodedPacket& p, fl
 
 void AppLayer::close(std::uint32_t index, Timestamp ts, dissect::TransactionSink& sink) {
   Slot& slot = slots_[index];
-  SessionFeed feed(slot.session, sink);
+  SessionFeed feed(slot.session, sink, counters_);
   if (slot.tcp) slot.reassembler.close(ts, memory_, feed);
   std::visit(
       [&](auto& s) {

@@ -30,8 +30,11 @@
 
 namespace limen::pipeline {
 
-// tcp/102 before its first COTP data unit: S7comm or MMS is not known yet.
+// tcp/102 before its first COTP data unit: S7comm or MMS is not known yet. Set-up TPDUs are
+// held for the session chosen later, but no more than this many bytes of one direction: past it
+// the flow goes undissected (counted as undecided_abandoned).
 struct CotpUndecided {};
+inline constexpr std::size_t kCotpUndecidedMaxBytes = 8192;
 
 using AppSession =
     std::variant<std::monostate, CotpUndecided, dissect::modbus::ModbusSession,
@@ -50,6 +53,7 @@ struct AppLayerCounters {
   std::uint64_t pool_exhausted = 0;  // flows left undissected for lack of a slot
   std::uint64_t transactions = 0;
   std::uint64_t anomalies = 0;
+  std::uint64_t undecided_abandoned = 0;  // tcp/102 flows with no COTP data unit within the bound
 };
 
 class AppLayer {
