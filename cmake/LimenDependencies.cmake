@@ -9,6 +9,7 @@ find_package(Boost 1.74 REQUIRED COMPONENTS program_options)
 find_package(nlohmann_json 3.10 REQUIRED)
 find_package(OpenSSL REQUIRED COMPONENTS Crypto)
 find_package(GTest REQUIRED)
+find_package(Threads REQUIRED)
 find_path(CPPZMQ_INCLUDE_DIR zmq.hpp REQUIRED)
 
 # DPDK is optional until its capture source lands; when present it is found and linked.

@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/wire.h"
+#include "probe/events/event_types.h"
 
 namespace po = boost::program_options;
 
@@ -72,6 +73,15 @@ po::options_description describe(ProbeOptions& o) {
        "append EVE JSON lines to PATH; '-' for stdout (the default when no output is given)")
       ("collector", po::value(&o.collectors)->value_name("ENDPOINT")->composing(),
        "publish events to a limen-collector, e.g. tcp://10.0.0.5:5555 or ipc:///run/limen.sock")
+      ("eve-types", po::value(&o.eve_types)->value_name("TYPES")->default_value(o.eve_types),
+       "event types written to the EVE output: a list such as 'finding,flow' or 'all,-stats' of "
+       "all, transactions, finding, flow, stats, anomaly and protocol names (modbus, dnp3 ...)")
+      ("collector-types", po::value(&o.collector_types)->value_name("TYPES")->default_value(
+                              o.collector_types),
+       "event types published to the collectors, as --eve-types (e.g. 'finding,flow,stats')")
+      ("event-queue", po::value(&o.event_queue_mib)->value_name("MiB")->default_value(
+                          o.event_queue_mib),
+       "events waiting for the outputs; when full, live capture counts drops, replay waits")
       ("name", po::value(&o.name)->value_name("NAME"),
        "this probe's name in every event (default: the host name)")
       ("stats-interval", po::value(&o.stats_interval)->value_name("SEC")->default_value(
@@ -117,6 +127,11 @@ std::string check(const ProbeOptions& o) {
     if (t < 1 || t > 86400) return "timeouts must be between 1 and 86400 seconds";
   if (o.max_fragments < 1 || o.max_fragments > (1U << 20))
     return "--max-fragments must be between 1 and 1048576";
+  if (o.event_queue_mib < 1 || o.event_queue_mib > 4096)
+    return "--event-queue must be between 1 and 4096 MiB";
+  std::string error;
+  if (!events::EventTypeSet::parse(o.eve_types, error)) return "--eve-types: " + error;
+  if (!events::EventTypeSet::parse(o.collector_types, error)) return "--collector-types: " + error;
   return {};
 }
 

@@ -21,6 +21,9 @@ struct ProbeOptions {
   std::string eve;                      // path or "-"; empty with no collector: stdout
   std::vector<std::string> collectors;  // ZeroMQ endpoints
   std::string name;                     // probe name; default: host name
+  std::string eve_types = "all";        // event types the EVE output takes (events/event_types.h)
+  std::string collector_types = "all";  // event types sent to the collectors
+  std::size_t event_queue_mib = 16;     // worker -> output stage ring
   int stats_interval = 60;              // seconds of packet time; 0 = only at the end
   bool flow_events = true;
 

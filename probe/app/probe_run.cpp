@@ -15,8 +15,9 @@
 #include "probe/app/summary.h"
 #include "probe/capture/packet_source.h"
 #include "probe/classify/ndpi_classifier.h"
-#include "probe/events/emitter.h"
+#include "probe/events/event_types.h"
 #include "probe/output/file_output.h"
+#include "probe/output/output_stage.h"
 #include "probe/output/zmq_output.h"
 #include "probe/pipeline/worker.h"
 
@@ -111,6 +112,8 @@ int run_rules_check_command(const std::string& file) {
 
 int run_probe(const ProbeOptions& o) {
   const auto started = std::chrono::steady_clock::now();
+  // From the first moment: a SIGTERM during start-up must end the probe cleanly, not kill it.
+  install_signal_handlers();
   std::string error;
 
   classify::ClassifierConfig classifier_config;
@@ -142,19 +145,21 @@ int run_probe(const ProbeOptions& o) {
     auto src = capture::open_live(lo, error);
     if (!src) return fail(error, 2);
     if (!src->warning().empty()) std::cerr << "limen-probe: warning: " << src->warning() << '\n';
-    std::cerr << "limen-probe: capturing on " << o.interface
-              << (o.bpf_filter.empty() ? "" : " with filter '" + o.bpf_filter + "'") << '\n';
     sources.push_back(std::move(src));
   } else if (!o.bpf_filter.empty()) {
     return fail("--bpf applies to live capture (-i) only", 1);
   }
 
-  events::EventEmitter emitter(o.name.empty() ? default_probe_name() : o.name, new_run_id());
+  std::string types_error;
+  const auto eve_types = events::EventTypeSet::parse(o.eve_types, types_error);
+  const auto collector_types = events::EventTypeSet::parse(o.collector_types, types_error);
+  if (!eve_types || !collector_types) return fail(types_error, 1);
+  output::OutputStage stage(o.name.empty() ? default_probe_name() : o.name, new_run_id());
   const std::string eve = o.eve.empty() && o.collectors.empty() ? "-" : o.eve;
   if (!eve.empty()) {
     auto out = output::FileOutput::open(eve, error);
     if (!out) return fail(error, 1);
-    emitter.add_output(std::move(out));
+    stage.add_output(std::move(out), *eve_types);
   }
   for (const auto& endpoint : o.collectors) {
     output::ZmqOutputConfig zc;
@@ -163,8 +168,10 @@ int run_probe(const ProbeOptions& o) {
     zc.linger_ms = live ? 10000 : 60000;  // a replay's events are the point of the run
     auto out = output::ZmqOutput::open(zc, error);
     if (!out) return fail(error, 1);
-    emitter.add_output(std::move(out));
+    stage.add_output(std::move(out), *collector_types);
   }
+  // Replay waits for the outputs when the queue is full (no loss); live capture counts a drop.
+  output::EventProducer& events = stage.add_producer(o.event_queue_mib << 20, !live);
 
   pipeline::WorkerConfig wc;
   wc.decoder.max_datagrams = o.max_fragments;
@@ -176,11 +183,25 @@ int run_probe(const ProbeOptions& o) {
   wc.flows.active_timeout_usec = o.active_timeout * kUsecPerSecond;
   wc.stats_interval_usec = o.stats_interval * kUsecPerSecond;
   wc.flow_events = o.flow_events;
-  pipeline::Worker worker(wc, program, *classifier, emitter);
+  std::unique_ptr<pipeline::Worker> worker_storage;
+  try {
+    worker_storage = std::make_unique<pipeline::Worker>(wc, program, *classifier, events, &stage);
+  } catch (const std::bad_alloc&) {
+    return fail("cannot reserve memory for --max-flows " + std::to_string(o.max_flows) +
+                    " flows: lower it, or allow more virtual memory (ulimit -v)",
+                1);
+  }
+  pipeline::Worker& worker = *worker_storage;
+  stage.start();
 
   if (!program)
     std::cerr << "limen-probe: no --rules given: flows are recorded, no flow is judged\n";
-  install_signal_handlers();
+  if (live) {
+    // Only now, with every part built: whoever waits for this line may send traffic.
+    std::cerr << "limen-probe: capturing on " << o.interface
+              << (o.bpf_filter.empty() ? "" : " with filter '" + o.bpf_filter + "'")
+              << std::endl;
+  }
   RunSummary summary;
   capture::CaptureStats total_capture;
   int exit_code = 0;
@@ -230,16 +251,17 @@ int run_probe(const ProbeOptions& o) {
     worker.set_source(nullptr);
   }
   worker.finish(total_capture);
-  emitter.close();
+  stage.stop();
 
-  for (const auto& out : emitter.outputs())
-    if (!out->last_error().empty()) std::cerr << "limen-probe: " << out->last_error() << '\n';
+  for (const auto& out : stage.outputs())
+    if (!out->out->last_error().empty())
+      std::cerr << "limen-probe: " << out->out->last_error() << '\n';
   summary.files = o.read_files.size();
   summary.live = live;
   summary.capture = total_capture;
   summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!o.quiet) print_summary(std::cerr, summary, worker, emitter, program.get());
+  if (!o.quiet) print_summary(std::cerr, summary, worker, stage, program.get());
   return exit_code;
 }
 

@@ -32,7 +32,7 @@ const rules::Rule* find_rule(const rules::RuleProgram* program, std::uint32_t id
 }  // namespace
 
 void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worker& worker,
-                   const events::EventEmitter& emitter, const rules::RuleProgram* program) {
+                   const output::OutputStage& stage, const rules::RuleProgram* program) {
   const auto& c = worker.counters();
   using decode::DecodeStatus;
   auto status = [&c](DecodeStatus st) { return c.decode_status[static_cast<std::size_t>(st)]; };
@@ -71,12 +71,14 @@ void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worke
     std::snprintf(line, sizeof line, "    rule %-8u %6s  ", id, thousands(n).c_str());
     out << line << what << '\n';
   }
-  out << "  events       " << thousands(emitter.emitted()) << " (" << thousands(c.flow_events)
+  out << "  events       " << thousands(stage.events_handled()) << " (" << thousands(c.flow_events)
       << " flow records, " << thousands(c.stats_events) << " stats)";
-  for (const auto& o : emitter.outputs()) {
-    out << "; " << o->describe() << ": " << thousands(o->counters().written) << ' '
-        << o->written_verb();
-    if (o->counters().dropped != 0) out << ", " << thousands(o->counters().dropped) << " DROPPED";
+  for (const auto& o : stage.outputs()) {
+    out << "; " << o->name << ": " << thousands(o->out->counters().written) << ' '
+        << o->out->written_verb();
+    if (o->out->counters().dropped != 0)
+      out << ", " << thousands(o->out->counters().dropped) << " DROPPED";
+    if (!o->types.is_all()) out << " (types " << o->types.describe() << ")";
   }
   out << '\n';
   const double secs = s.wall_seconds > 0 ? s.wall_seconds : 1e-9;

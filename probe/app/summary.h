@@ -6,7 +6,7 @@
 #include <vector>
 
 #include "probe/capture/packet_source.h"
-#include "probe/events/emitter.h"
+#include "probe/output/output_stage.h"
 #include "probe/pipeline/worker.h"
 
 namespace limen::app {
@@ -20,6 +20,6 @@ struct RunSummary {
 };
 
 void print_summary(std::ostream& out, const RunSummary& summary, const pipeline::Worker& worker,
-                   const events::EventEmitter& emitter, const rules::RuleProgram* program);
+                   const output::OutputStage& stage, const rules::RuleProgram* program);
 
 }  // namespace limen::app

@@ -1,46 +1,20 @@
 #include "probe/events/eve.h"
 
+#include <charconv>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <new>
 #include <string>
-
-#include "probe/flow/community_id.h"
 
 namespace limen::events {
 namespace {
 
-Json header(Timestamp ts, std::string_view type) {
-  Json e;
-  e["timestamp"] = format_rfc3339(ts);
-  e["event_type"] = type;
-  e["probe"] = nullptr;  // filled by the emitter, kept here for the field order
-  e["seq"] = nullptr;
-  return e;
-}
-
-Json zone_or_null(std::string_view zone) { return zone.empty() ? Json(nullptr) : Json(zone); }
-
-void add_flow_fields(Json& e, const FlowContext& ctx) {
-  const flow::Flow& f = ctx.flow;
-  const bool icmp = f.ip_proto == 1 || f.ip_proto == 58;
-  e["flow_id"] = f.id;
-  e["community_id"] = flow::community_id_v1(
-      f.client_ip, f.server_ip, icmp ? ctx.icmp_type : f.client_port,
-      icmp ? ctx.icmp_code : f.server_port, f.ip_proto);
-  e["src_ip"] = f.client_ip.to_string();
-  e["src_port"] = f.client_port;
-  e["dest_ip"] = f.server_ip.to_string();
-  e["dest_port"] = f.server_port;
-  e["proto"] = ip_proto_name(f.ip_proto);
-  if (icmp) {
-    e["icmp_type"] = ctx.icmp_type;
-    e["icmp_code"] = ctx.icmp_code;
-  }
-  if (f.vlan_count > 0) {
-    Json vlan = Json::array();
-    for (std::size_t i = 0; i < f.vlan_count && i < f.vlan.size(); ++i) vlan.push_back(f.vlan[i]);
-    e["vlan"] = std::move(vlan);
-  }
-  e["app_proto"] = ctx.app;
-}
+constexpr char kHex[] = "0123456789abcdef";
+// Direct-mapped by flow slot: a burst of events of one flow (its transactions, its findings)
+// hits; a flow table far larger than the cache only costs a recomputation on a miss.
+constexpr std::size_t kCacheSize = 16384;
+constexpr std::size_t kHeaderMax = 320;
 
 std::string_view decision_name(rules::Decision d) {
   switch (d) {
@@ -52,50 +26,46 @@ std::string_view decision_name(rules::Decision d) {
   return "not_reported";
 }
 
-std::string tcp_flags_hex(std::uint8_t flags) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  return {kHex[flags >> 4], kHex[flags & 0xF]};
+void zone_or_null(JsonWriter& w, std::string_view zone) {
+  if (zone.empty())
+    w.null();
+  else
+    w.string(zone);
 }
 
-}  // namespace
+void tcp_flags_hex(JsonWriter& w, std::uint8_t flags) {
+  const char text[2] = {kHex[flags >> 4], kHex[flags & 0xF]};
+  w.plain_string({text, 2});
+}
 
-namespace {
-
-// "operation" and the protocol's object, from the transaction's schema.
-void add_transaction_fields(Json& e, const dissect::Transaction& t) {
-  const std::string proto(dissect::protocol_name(t.protocol()));
-  e["operation"] = dissect::operation_name(t.operation);
-  e[proto] = Json::object();
-  const auto schema = t.schema();
-  for (const auto& v : t.values()) {
-    const auto& spec = schema[v.field];
-    // "modbus.function_code" -> {"modbus": {"function_code": ...}}; a protocol may publish a
-    // second family, as EtherNet/IP does with "cip.service" -> {"cip": {"service": ...}}.
-    const auto dot = spec.name.find('.');
-    const std::string object(dot == std::string_view::npos ? std::string_view(proto)
-                                                           : spec.name.substr(0, dot));
-    const std::string key(dot == std::string_view::npos ? spec.name : spec.name.substr(dot + 1));
-    Json& obj = e[object];
-    switch (spec.type) {
-      case dissect::FieldType::Uint: obj[key] = v.number; break;
-      case dissect::FieldType::Int: obj[key] = static_cast<std::int64_t>(v.number); break;
-      case dissect::FieldType::Bool: obj[key] = v.number != 0; break;
-      case dissect::FieldType::Text: obj[key] = t.text(v); break;
-      case dissect::FieldType::UintList: {
-        Json list = Json::array();
-        for (auto x : t.list(v)) list.push_back(x);
-        obj[key] = std::move(list);
-        break;
-      }
-    }
+void mac(JsonWriter& w, const std::array<std::uint8_t, 6>& m) {
+  char text[17];
+  for (std::size_t i = 0; i < m.size(); ++i) {
+    text[i * 3] = kHex[m[i] >> 4];
+    text[i * 3 + 1] = kHex[m[i] & 0xF];
+    if (i + 1 < m.size()) text[i * 3 + 2] = ':';
   }
-  Json& obj = e[proto];
-  obj["request"] = t.has_request;
-  obj["response"] = t.has_response;
-  if (t.truncated()) obj["truncated"] = true;
+  w.plain_string({text, sizeof text});
+}
+
+// "modbus.function_code" -> family "modbus", key "function_code"; a protocol may publish a
+// second family, as EtherNet/IP does with "cip.service".
+std::string_view family_of(std::string_view name, std::string_view proto) {
+  const auto dot = name.find('.');
+  return dot == std::string_view::npos ? proto : name.substr(0, dot);
+}
+std::string_view key_of(std::string_view name) {
+  const auto dot = name.find('.');
+  return dot == std::string_view::npos ? name : name.substr(dot + 1);
 }
 
 }  // namespace
+
+struct EveWriter::CachedHeader {
+  std::uint64_t flow_id = 0;  // 0: empty (flow ids start at 1)
+  std::uint16_t length = 0;
+  char text[kHeaderMax];
+};
 
 std::string_view finding_kind_name(FindingKind kind) {
   switch (kind) {
@@ -118,139 +88,354 @@ std::string_view ip_proto_name(std::uint8_t proto) {
     default: break;
   }
   static const auto numbers = [] {
-    std::array<std::string, 256> n;
-    for (std::size_t i = 0; i < n.size(); ++i) n[i] = std::to_string(i);
+    std::array<std::array<char, 4>, 256> n{};
+    for (std::size_t i = 0; i < n.size(); ++i) std::snprintf(n[i].data(), 4, "%zu", i);
     return n;
   }();
-  return numbers[proto];
+  return numbers[proto].data();
 }
 
-Json finding_event(Timestamp ts, const FlowContext& ctx, const Finding& finding) {
-  Json e = header(ts, "finding");
-  add_flow_fields(e, ctx);
-  Json& f = e["finding"];
-  f["kind"] = finding_kind_name(finding.kind);
-  f["rule_id"] = finding.rule != nullptr ? finding.rule->id : 0U;
-  f["action"] = finding.kind == FindingKind::Alert ? "alert" : "deny";
-  f["severity"] = rules::severity_name(finding.severity);
+EveWriter::EveWriter() : buf_(4096), w_(buf_) {
+  // calloc: the pages stay untouched (and uncharged) until a flow lands on them.
+  cache_ = static_cast<CachedHeader*>(std::calloc(kCacheSize, sizeof(CachedHeader)));
+  if (cache_ == nullptr) throw std::bad_alloc();
+}
+
+EveWriter::~EveWriter() { std::free(cache_); }
+
+void EveWriter::timestamp(Timestamp ts) {
+  const std::int64_t sec = ts.seconds();
+  if (sec != cached_second_) {
+    char full[kRfc3339Max];
+    const std::size_t n = format_rfc3339(ts, full);
+    if (n != 27) {  // a year outside 0..9999: rare, not cached
+      w_.plain_string({full, n});
+      return;
+    }
+    std::memcpy(second_text_, full, 20);
+    cached_second_ = sec;
+  }
+  char text[27];
+  std::memcpy(text, second_text_, 20);
+  auto frac = static_cast<std::uint32_t>(ts.usec - sec * kUsecPerSecond);
+  for (int i = 25; i >= 20; --i) {
+    text[i] = static_cast<char>('0' + frac % 10);
+    frac /= 10;
+  }
+  text[26] = 'Z';
+  w_.plain_string({text, sizeof text});
+}
+
+void EveWriter::begin(Timestamp ts, std::string_view type) {
+  buf_.clear();
+  w_.begin_object();
+  w_.key("timestamp");
+  timestamp(ts);
+  w_.key("event_type");
+  w_.plain_string(type);
+  insert_at_ = static_cast<std::uint32_t>(buf_.size());
+}
+
+EncodedEvent EveWriter::end(EventCode code) {
+  w_.end_object();
+  return EncodedEvent{buf_.view(), insert_at_, code};
+}
+
+std::size_t EveWriter::write_flow_header(const FlowContext& ctx, char* out) {
+  // Written with a writer of its own into a scratch buffer, then copied: the layout stays the
+  // one JsonWriter produces.
+  const flow::Flow& f = ctx.flow;
+  const bool icmp = f.ip_proto == 1 || f.ip_proto == 58;
+  char* p = out;
+  auto put = [&p](std::string_view s) {
+    std::memcpy(p, s.data(), s.size());
+    p += s.size();
+  };
+  auto put_uint = [&p](std::uint64_t v) {
+    const auto r = std::to_chars(p, p + 20, v);
+    p = r.ptr;
+  };
+  put("\"flow_id\":");
+  put_uint(f.id);
+  put(",\"community_id\":\"");
+  p += community_id_.compute(f.client_ip, f.server_ip, icmp ? ctx.icmp_type : f.client_port,
+                             icmp ? ctx.icmp_code : f.server_port, f.ip_proto, p);
+  put("\",\"src_ip\":\"");
+  p += f.client_ip.format(p);
+  put("\",\"src_port\":");
+  put_uint(f.client_port);
+  put(",\"dest_ip\":\"");
+  p += f.server_ip.format(p);
+  put("\",\"dest_port\":");
+  put_uint(f.server_port);
+  put(",\"proto\":\"");
+  put(ip_proto_name(f.ip_proto));
+  put("\"");
+  if (icmp) {
+    put(",\"icmp_type\":");
+    put_uint(ctx.icmp_type);
+    put(",\"icmp_code\":");
+    put_uint(ctx.icmp_code);
+  }
+  if (f.vlan_count > 0) {
+    put(",\"vlan\":[");
+    for (std::size_t i = 0; i < f.vlan_count && i < f.vlan.size(); ++i) {
+      if (i != 0) put(",");
+      put_uint(f.vlan[i]);
+    }
+    put("]");
+  }
+  return static_cast<std::size_t>(p - out);
+}
+
+void EveWriter::flow_fields(const FlowContext& ctx) {
+  if (ctx.cache_key == FlowContext::kNoCache) {
+    char text[kHeaderMax];
+    w_.raw_members({text, write_flow_header(ctx, text)});
+  } else {
+    CachedHeader& h = cache_[ctx.cache_key % kCacheSize];
+    if (h.flow_id != ctx.flow.id) {
+      h.length = static_cast<std::uint16_t>(write_flow_header(ctx, h.text));
+      h.flow_id = ctx.flow.id;
+    }
+    w_.raw_members({h.text, h.length});
+  }
+  w_.key("app_proto");
+  w_.plain_string(ctx.app);
+}
+
+void EveWriter::transaction_fields(const dissect::TransactionView& t) {
+  const std::string_view proto = dissect::protocol_name(t.protocol());
+  const auto schema = t.schema();
+  const auto values = t.values();
+  w_.key("operation");
+  w_.plain_string(dissect::operation_name(t.operation()));
+
+  // The protocol's object first, then any other family in order of first appearance; within an
+  // object, fields in the order they were set, a field set twice keeping its first place and its
+  // last value (as the events have always had them).
+  std::array<std::string_view, 8> families{proto};
+  std::size_t family_count = 1;
+  for (const auto& v : values) {
+    const std::string_view fam = family_of(schema[v.field].name, proto);
+    bool known = false;
+    for (std::size_t i = 0; i < family_count; ++i) known = known || families[i] == fam;
+    if (!known && family_count < families.size()) families[family_count++] = fam;
+  }
+  for (std::size_t fi = 0; fi < family_count; ++fi) {
+    w_.key(families[fi]);
+    w_.begin_object();
+    for (std::size_t i = 0; i < values.size(); ++i) {
+      const auto& spec = schema[values[i].field];
+      if (family_of(spec.name, proto) != families[fi]) continue;
+      bool earlier = false;
+      for (std::size_t j = 0; j < i && !earlier; ++j) earlier = values[j].field == values[i].field;
+      if (earlier) continue;
+      const auto* v = &values[i];
+      for (std::size_t j = i + 1; j < values.size(); ++j)
+        if (values[j].field == values[i].field) v = &values[j];
+      w_.key(key_of(spec.name));
+      switch (spec.type) {
+        case dissect::FieldType::Uint: w_.uint(v->number); break;
+        case dissect::FieldType::Int: w_.sint(static_cast<std::int64_t>(v->number)); break;
+        case dissect::FieldType::Bool: w_.boolean(v->number != 0); break;
+        case dissect::FieldType::Text: w_.string(t.text(*v)); break;
+        case dissect::FieldType::UintList:
+          w_.begin_array();
+          for (auto x : t.list(*v)) w_.uint(x);
+          w_.end_array();
+          break;
+      }
+    }
+    if (fi == 0) {
+      w_.key("request");
+      w_.boolean(t.has_request());
+      w_.key("response");
+      w_.boolean(t.has_response());
+      if (t.truncated()) {
+        w_.key("truncated");
+        w_.boolean(true);
+      }
+    }
+    w_.end_object();
+  }
+}
+
+EncodedEvent EveWriter::finding(Timestamp ts, const FlowContext& ctx, const Finding& finding) {
+  begin(ts, "finding");
+  flow_fields(ctx);
+  w_.key("finding");
+  w_.begin_object();
+  w_.key("kind");
+  w_.plain_string(finding_kind_name(finding.kind));
+  w_.key("rule_id");
+  w_.uint(finding.rule != nullptr ? finding.rule->id : 0U);
+  w_.key("action");
+  w_.plain_string(finding.kind == FindingKind::Alert ? "alert" : "deny");
+  w_.key("severity");
+  w_.plain_string(rules::severity_name(finding.severity));
+  w_.key("message");
   if (finding.rule != nullptr && !finding.rule->message.empty())
-    f["message"] = finding.rule->message;
+    w_.string(finding.rule->message);
   else if (finding.kind == FindingKind::UnauthorizedFlow)
-    f["message"] = "unauthorized flow: no allow rule matches this boundary flow";
+    w_.plain_string("unauthorized flow: no allow rule matches this boundary flow");
   else if (finding.kind == FindingKind::UnauthorizedOperation)
-    f["message"] = "unauthorized operation: the allowing rule's condition does not hold";
+    w_.plain_string("unauthorized operation: the allowing rule's condition does not hold");
   else
-    f["message"] = std::string(finding_kind_name(finding.kind));
-  f["src_zone"] = zone_or_null(ctx.src_zone);
-  f["dest_zone"] = zone_or_null(ctx.dst_zone);
-  f["rule_location"] =
-      finding.rule != nullptr ? Json(finding.rule->location) : Json(nullptr);
-  if (finding.rule != nullptr && finding.rule->has_condition())
-    f["condition"] = finding.rule->condition;
-  if (finding.transaction != nullptr) add_transaction_fields(e, *finding.transaction);
-  return e;
+    w_.plain_string(finding_kind_name(finding.kind));
+  w_.key("src_zone");
+  zone_or_null(w_, ctx.src_zone);
+  w_.key("dest_zone");
+  zone_or_null(w_, ctx.dst_zone);
+  w_.key("rule_location");
+  if (finding.rule != nullptr)
+    w_.string(finding.rule->location);
+  else
+    w_.null();
+  if (finding.rule != nullptr && finding.rule->has_condition()) {
+    w_.key("condition");
+    w_.string(finding.rule->condition);
+  }
+  w_.end_object();
+  if (finding.transaction != nullptr) transaction_fields(*finding.transaction);
+  return end(kFindingEvent);
 }
 
-Json flow_event(const FlowContext& ctx, const FlowVerdict& verdict, flow::EndReason reason) {
+EncodedEvent EveWriter::flow(const FlowContext& ctx, const FlowVerdict& verdict,
+                             flow::EndReason reason) {
   const flow::Flow& fl = ctx.flow;
-  Json e = header(fl.last_seen, "flow");
-  add_flow_fields(e, ctx);
-  Json& f = e["flow"];
-  f["pkts_toserver"] = fl.packets[0];
-  f["pkts_toclient"] = fl.packets[1];
-  f["bytes_toserver"] = fl.bytes[0];
-  f["bytes_toclient"] = fl.bytes[1];
-  f["start"] = format_rfc3339(fl.first_seen);
-  f["end"] = format_rfc3339(fl.last_seen);
-  f["age"] = (fl.last_seen.usec - fl.first_seen.usec) / kUsecPerSecond;
-  f["state"] = fl.ip_proto == 6 ? flow::tcp_state_name(fl.tcp_state) : "none";
-  f["reason"] = flow::end_reason_name(reason);
-  f["src_zone"] = zone_or_null(ctx.src_zone);
-  f["dest_zone"] = zone_or_null(ctx.dst_zone);
-  f["boundary"] = verdict.boundary;
-  f["verdict"] = decision_name(verdict.decision);
-  f["rule_id"] = verdict.rule != nullptr ? Json(verdict.rule->id) : Json(nullptr);
+  begin(fl.last_seen, "flow");
+  flow_fields(ctx);
+  w_.key("flow");
+  w_.begin_object();
+  w_.key("pkts_toserver");
+  w_.uint(fl.packets[0]);
+  w_.key("pkts_toclient");
+  w_.uint(fl.packets[1]);
+  w_.key("bytes_toserver");
+  w_.uint(fl.bytes[0]);
+  w_.key("bytes_toclient");
+  w_.uint(fl.bytes[1]);
+  w_.key("start");
+  timestamp(fl.first_seen);
+  w_.key("end");
+  timestamp(fl.last_seen);
+  w_.key("age");
+  w_.sint((fl.last_seen.usec - fl.first_seen.usec) / kUsecPerSecond);
+  w_.key("state");
+  w_.plain_string(fl.ip_proto == 6 ? flow::tcp_state_name(fl.tcp_state) : "none");
+  w_.key("reason");
+  w_.plain_string(flow::end_reason_name(reason));
+  w_.key("src_zone");
+  zone_or_null(w_, ctx.src_zone);
+  w_.key("dest_zone");
+  zone_or_null(w_, ctx.dst_zone);
+  w_.key("boundary");
+  w_.boolean(verdict.boundary);
+  w_.key("verdict");
+  w_.plain_string(decision_name(verdict.decision));
+  w_.key("rule_id");
+  if (verdict.rule != nullptr)
+    w_.uint(verdict.rule->id);
+  else
+    w_.null();
   if (ctx.loss_known) {
-    Json& l = f["capture_loss"];
-    l["seen_bytes"] = ctx.seen_bytes;
-    l["acked_unseen_bytes"] = ctx.acked_unseen_bytes;
-    l["gaps"] = ctx.gaps;
+    w_.key("capture_loss");
+    w_.begin_object();
+    w_.key("seen_bytes");
+    w_.uint(ctx.seen_bytes);
+    w_.key("acked_unseen_bytes");
+    w_.uint(ctx.acked_unseen_bytes);
+    w_.key("gaps");
+    w_.uint(ctx.gaps);
+    w_.end_object();
   }
+  w_.end_object();
   if (fl.ip_proto == 6) {
-    Json& t = e["tcp"];
-    t["tcp_flags"] = tcp_flags_hex(static_cast<std::uint8_t>(fl.tcp_flags[0] | fl.tcp_flags[1]));
-    t["tcp_flags_ts"] = tcp_flags_hex(fl.tcp_flags[0]);
-    t["tcp_flags_tc"] = tcp_flags_hex(fl.tcp_flags[1]);
+    w_.key("tcp");
+    w_.begin_object();
+    w_.key("tcp_flags");
+    tcp_flags_hex(w_, static_cast<std::uint8_t>(fl.tcp_flags[0] | fl.tcp_flags[1]));
+    w_.key("tcp_flags_ts");
+    tcp_flags_hex(w_, fl.tcp_flags[0]);
+    w_.key("tcp_flags_tc");
+    tcp_flags_hex(w_, fl.tcp_flags[1]);
+    w_.end_object();
   }
-  return e;
+  return end(kFlowEvent);
 }
 
-Json stats_event(Timestamp ts, Json stats) {
-  Json e = header(ts, "stats");
-  e["stats"] = std::move(stats);
-  return e;
+EncodedEvent EveWriter::transaction(Timestamp ts, const FlowContext& ctx,
+                                    const dissect::TransactionView& t) {
+  begin(ts, dissect::protocol_name(t.protocol()));
+  flow_fields(ctx);
+  transaction_fields(t);
+  return end(transaction_code(t.protocol()));
 }
 
-Json transaction_event(Timestamp ts, const FlowContext& ctx, const dissect::Transaction& t) {
-  Json e = header(ts, dissect::protocol_name(t.protocol()));
-  add_flow_fields(e, ctx);
-  add_transaction_fields(e, t);
-  return e;
+EncodedEvent EveWriter::anomaly(Timestamp ts, const FlowContext& ctx,
+                                const dissect::Anomaly& anomaly) {
+  begin(ts, "anomaly");
+  flow_fields(ctx);
+  w_.key("anomaly");
+  w_.begin_object();
+  w_.key("protocol");
+  w_.plain_string(dissect::protocol_name(anomaly.protocol));
+  w_.key("reason");
+  w_.string(anomaly.reason);
+  w_.key("violation");
+  w_.boolean(anomaly.violation);
+  w_.key("direction");
+  w_.plain_string(anomaly.direction == dissect::Direction::ToServer ? "to_server" : "to_client");
+  w_.end_object();
+  return end(kAnomalyEvent);
 }
 
-Json anomaly_event(Timestamp ts, const FlowContext& ctx, const dissect::Anomaly& anomaly) {
-  Json e = header(ts, "anomaly");
-  add_flow_fields(e, ctx);
-  Json& a = e["anomaly"];
-  a["protocol"] = dissect::protocol_name(anomaly.protocol);
-  a["reason"] = anomaly.reason;
-  a["violation"] = anomaly.violation;
-  a["direction"] = anomaly.direction == dissect::Direction::ToServer ? "to_server" : "to_client";
-  return e;
-}
-
-namespace {
-
-std::string mac_text(const std::array<std::uint8_t, 6>& mac) {
-  static constexpr char kHex[] = "0123456789abcdef";
-  std::string out;
-  for (std::size_t i = 0; i < mac.size(); ++i) {
-    if (i != 0) out.push_back(':');
-    out.push_back(kHex[mac[i] >> 4]);
-    out.push_back(kHex[mac[i] & 0xF]);
-  }
-  return out;
-}
-
-void add_l2_fields(Json& e, const L2Source& src) {
-  e["src_mac"] = mac_text(src.src_mac);
-  e["dest_mac"] = mac_text(src.dst_mac);
-  e["ether_type"] = src.ether_type;
+void EveWriter::l2_fields(const L2Source& src) {
+  w_.key("src_mac");
+  mac(w_, src.src_mac);
+  w_.key("dest_mac");
+  mac(w_, src.dst_mac);
+  w_.key("ether_type");
+  w_.uint(src.ether_type);
   if (src.vlan_count > 0) {
-    Json vlan = Json::array();
-    for (std::size_t i = 0; i < src.vlan_count && i < src.vlan.size(); ++i)
-      vlan.push_back(src.vlan[i]);
-    e["vlan"] = std::move(vlan);
+    w_.key("vlan");
+    w_.begin_array();
+    for (std::size_t i = 0; i < src.vlan_count && i < src.vlan.size(); ++i) w_.uint(src.vlan[i]);
+    w_.end_array();
   }
 }
 
-}  // namespace
-
-Json l2_transaction_event(Timestamp ts, const L2Source& src, const dissect::Transaction& t) {
-  Json e = header(ts, dissect::protocol_name(t.protocol()));
-  add_l2_fields(e, src);
-  add_transaction_fields(e, t);
-  return e;
+EncodedEvent EveWriter::l2_transaction(Timestamp ts, const L2Source& src,
+                                       const dissect::TransactionView& t) {
+  begin(ts, dissect::protocol_name(t.protocol()));
+  l2_fields(src);
+  transaction_fields(t);
+  return end(transaction_code(t.protocol()));
 }
 
-Json l2_anomaly_event(Timestamp ts, const L2Source& src, const dissect::Anomaly& anomaly) {
-  Json e = header(ts, "anomaly");
-  add_l2_fields(e, src);
-  Json& a = e["anomaly"];
-  a["protocol"] = dissect::protocol_name(anomaly.protocol);
-  a["reason"] = anomaly.reason;
-  a["violation"] = anomaly.violation;
-  return e;
+EncodedEvent EveWriter::l2_anomaly(Timestamp ts, const L2Source& src,
+                                   const dissect::Anomaly& anomaly) {
+  begin(ts, "anomaly");
+  l2_fields(src);
+  w_.key("anomaly");
+  w_.begin_object();
+  w_.key("protocol");
+  w_.plain_string(dissect::protocol_name(anomaly.protocol));
+  w_.key("reason");
+  w_.string(anomaly.reason);
+  w_.key("violation");
+  w_.boolean(anomaly.violation);
+  w_.end_object();
+  return end(kAnomalyEvent);
 }
+
+JsonWriter& EveWriter::begin_stats(Timestamp ts) {
+  begin(ts, "stats");
+  w_.key("stats");
+  return w_;
+}
+
+EncodedEvent EveWriter::end_stats() { return end(kStatsEvent); }
 
 }  // namespace limen::events

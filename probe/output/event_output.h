@@ -1,8 +1,10 @@
 #pragma once
 // EventOutput: where serialised events go (an EVE file or stdout, a collector over ZeroMQ ...).
-// The emitter serialises each event once and hands the same line to every output. Outputs run on
-// the worker's thread between packets; they never throw: failures are counted and described.
+// Outputs belong to the output stage (output_stage.h) and run on its thread, never on a worker's;
+// they never throw: failures are counted and described. Counters are atomic so that a worker can
+// report them in its stats while the output thread writes.
 
+#include <atomic>
 #include <cstdint>
 #include <string>
 #include <string_view>
@@ -10,8 +12,8 @@
 namespace limen::output {
 
 struct OutputCounters {
-  std::uint64_t written = 0;
-  std::uint64_t dropped = 0;  // could not be written or sent (see last_error)
+  std::atomic<std::uint64_t> written{0};
+  std::atomic<std::uint64_t> dropped{0};  // could not be written or sent (see last_error)
 };
 
 class EventOutput {

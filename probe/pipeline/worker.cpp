@@ -5,16 +5,55 @@
 #include <optional>
 
 namespace limen::pipeline {
+namespace {
+
+// A packet dated further ahead than this needs a second packet near the same time before the
+// clock follows it: one corrupt record (or a host clock stepped back by NTP) dated years ahead
+// would otherwise freeze every timeout until real time caught up, and fill the flow table.
+constexpr std::int64_t kMaxUnconfirmedJumpUsec = 3600 * kUsecPerSecond;
+
+// Sized for the largest burst of records one packet usually yields; they grow if ever needed.
+constexpr std::size_t kPendingReserve = 256;
+
+classify::TcpHandshake handshake_of(const flow::Flow& f) {
+  constexpr std::uint8_t kSyn = 0x02, kAck = 0x10;
+  if (f.ip_proto != decode::kProtoTcp) return {};
+  return {(f.tcp_flags[0] & kSyn) != 0, (f.tcp_flags[1] & (kSyn | kAck)) == (kSyn | kAck),
+          (f.tcp_flags[0] & kAck) != 0};
+}
+
+}  // namespace
+
+// What a flow had been told under the program it was last judged by.
+struct Worker::Judgement {
+  bool decided = false;
+  rules::Decision decision = rules::Decision::NotReported;
+  std::uint32_t rule_id = 0;  // 0: none or the default policy
+  std::array<std::uint32_t, rules::kMaxAlertsPerFlow> alerted{};
+  std::size_t alerted_count = 0;
+  [[nodiscard]] bool alerted_on(std::uint32_t id) const {
+    return std::find(alerted.begin(), alerted.begin() + alerted_count, id) !=
+           alerted.begin() + alerted_count;
+  }
+};
 
 Worker::Worker(const WorkerConfig& config, std::shared_ptr<const rules::RuleProgram> program,
-               classify::NdpiClassifier& classifier, events::EventEmitter& emitter)
+               classify::NdpiClassifier& classifier, output::EventProducer& events,
+               const output::OutputStage* stage)
     : config_(config),
       program_(std::move(program)),
       classifier_(classifier),
-      emitter_(emitter),
+      events_(events),
+      stage_(stage),
       decoder_(config.decoder),
       flows_(std::make_unique<flow::FlowTable<FlowState>>(config.flows)),
-      app_(config.app) {}
+      app_(config.app) {
+  programs_[0] = program_;
+  pending_.reserve(kPendingReserve);
+  values_.reserve(kPendingReserve * 8);
+  text_.reserve(kPendingReserve * 256);
+  lists_.reserve(kPendingReserve * 16);
+}
 
 Worker::~Worker() {
   // Return every nDPI slot still held by a live flow.
@@ -24,12 +63,31 @@ Worker::~Worker() {
   });
 }
 
-namespace {
-// A packet dated further ahead than this needs a second packet near the same time before the
-// clock follows it: one corrupt record (or a host clock stepped back by NTP) dated years ahead
-// would otherwise freeze every timeout until real time caught up, and fill the flow table.
-constexpr std::int64_t kMaxUnconfirmedJumpUsec = 3600 * kUsecPerSecond;
-}  // namespace
+void Worker::set_program(std::shared_ptr<const rules::RuleProgram> program) {
+  program_ = std::move(program);
+  ++epoch_;
+  programs_[epoch_ % kProgramHistory] = program_;
+  ++counters_.program_swaps;
+}
+
+const rules::RuleProgram* Worker::program_of(const FlowState& st) const {
+  if (static_cast<std::uint8_t>(epoch_ - st.epoch) >= kProgramHistory) return nullptr;
+  return programs_[st.epoch % kProgramHistory].get();
+}
+
+const rules::Rule* Worker::rule_at(const FlowState& st, std::uint16_t index) const {
+  const rules::RuleProgram* p = program_of(st);
+  if (p == nullptr || index == FlowState::kNoRule || index >= p->rules().size()) return nullptr;
+  return &p->rules()[index];
+}
+
+std::uint16_t Worker::index_of(const rules::Rule* rule) const {
+  if (rule == nullptr || !program_) return FlowState::kNoRule;
+  const auto index = static_cast<std::size_t>(rule - program_->rules().data());
+  // A program of 65,535 rules or more: the rules past it are not remembered per flow (an alert
+  // of theirs may then be reported again at a later evaluation of the same flow).
+  return index < FlowState::kNoRule ? static_cast<std::uint16_t>(index) : FlowState::kNoRule;
+}
 
 Timestamp Worker::packet_time(Timestamp ts) {
   if (!seen_packet_ || trust_next_jump_ || ts.usec <= clock_.usec + kMaxUnconfirmedJumpUsec) {
@@ -65,6 +123,7 @@ void Worker::on_packet(const capture::RawPacket& raw) {
   if (status == decode::DecodeStatus::NotIp && L2Layer::handles(packet_.ether_type)) {
     current_ts_ = ts;
     l2_.on_frame(packet_, ts, *this, current_l2_);
+    drain_pending();
     return;
   }
   if (status != decode::DecodeStatus::Ok) return;
@@ -76,15 +135,19 @@ void Worker::on_packet(const capture::RawPacket& raw) {
   }
   Entry& entry = *hit.entry;
   if (hit.created) on_flow_created(entry, packet_);
+  ensure_current(entry, ts);
 
   FlowState& st = entry.state;
-  if (!st.classify.final && classifier_.process(st.classify, packet_.ip, ts))
+  if (!st.classify.final &&
+      classifier_.process(st.classify, packet_.ip, !packet_.payload.empty(),
+                          handshake_of(entry.flow), ts))
     judge(entry, ts, true);
   if (st.app_slot != AppLayer::kNoSlot) {
     current_ = &entry;
     current_ts_ = ts;
     app_.on_packet(st.app_slot, packet_, hit.dir, ts, *this);
     current_ = nullptr;
+    drain_pending();
   }
 }
 
@@ -92,19 +155,79 @@ void Worker::on_transaction(const dissect::Transaction& t) {
   if (current_ == nullptr && current_l2_ == nullptr) return;
   ++app_.counters().transactions;
   ++counters_.transactions[static_cast<std::size_t>(t.protocol())];
-  if (current_ == nullptr) {
-    // Ethernet-level: no addresses, so no zone rules apply (documented in docs/rules.md).
-    auto event = events::l2_transaction_event(current_ts_, current_l2_->source, t);
-    emitter_.emit(event);
-    return;
+  Pending& p = pending_.emplace_back();
+  p.entry = current_;
+  p.l2 = current_ == nullptr ? current_l2_ : nullptr;
+  p.ts = current_ts_;
+  const dissect::TransactionView v = t.view();
+  p.parts = v.parts();
+  // Only what is used: a transaction's storage is 3 KiB, its content usually a few dozen bytes.
+  std::size_t text_end = 0, list_end = 0;
+  for (const auto& value : v.values()) {
+    text_end = std::max<std::size_t>(text_end, value.text_offset + value.text_length);
+    list_end = std::max<std::size_t>(list_end, value.list_offset + value.list_count);
   }
-  auto event = events::transaction_event(current_ts_, context(*current_), t);
-  emitter_.emit(event);
-  judge_transaction(*current_, t);
+  p.values_at = static_cast<std::uint32_t>(values_.size());
+  p.values_count = static_cast<std::uint32_t>(v.values().size());
+  values_.insert(values_.end(), v.values().begin(), v.values().end());
+  p.text_at = static_cast<std::uint32_t>(text_.size());
+  text_.insert(text_.end(), p.parts.text, p.parts.text + text_end);
+  p.list_at = static_cast<std::uint32_t>(lists_.size());
+  lists_.insert(lists_.end(), p.parts.list, p.parts.list + list_end);
 }
 
-void Worker::judge_transaction(Entry& entry, const dissect::Transaction& t) {
-  if (!program_) return;
+void Worker::on_anomaly(const dissect::Anomaly& anomaly) {
+  if (current_ == nullptr && current_l2_ == nullptr) return;
+  ++app_.counters().anomalies;
+  // A hostile peer can make every packet an anomaly: report the first few per flow, count all.
+  std::uint16_t& reported = current_ != nullptr ? current_->state.anomalies : current_l2_->anomalies;
+  if (reported >= config_.max_anomalies_per_flow) {
+    ++counters_.anomalies_suppressed;
+    return;
+  }
+  ++reported;
+  Pending& p = pending_.emplace_back();
+  p.anomaly = true;
+  p.entry = current_;
+  p.l2 = current_ == nullptr ? current_l2_ : nullptr;
+  p.ts = current_ts_;
+  p.what = anomaly;
+}
+
+dissect::TransactionView Worker::view_of(const Pending& p) const {
+  dissect::TransactionView::Parts parts = p.parts;
+  parts.values = {values_.data() + p.values_at, p.values_count};
+  parts.text = text_.data() + p.text_at;
+  parts.list = lists_.data() + p.list_at;
+  return dissect::TransactionView(parts);
+}
+
+void Worker::drain_pending() {
+  for (const Pending& p : pending_) {
+    if (p.anomaly) {
+      if (p.l2 != nullptr)
+        emit(writer_.l2_anomaly(p.ts, p.l2->source, p.what));
+      else
+        emit(writer_.anomaly(p.ts, context(*p.entry), p.what));
+      continue;
+    }
+    const dissect::TransactionView t = view_of(p);
+    if (p.l2 != nullptr) {
+      // Ethernet-level: no addresses, so no zone rules apply (documented in docs/rules.md).
+      emit(writer_.l2_transaction(p.ts, p.l2->source, t));
+      continue;
+    }
+    emit(writer_.transaction(p.ts, context(*p.entry), t));
+    judge_transaction(*p.entry, p.ts, t);
+  }
+  pending_.clear();
+  values_.clear();
+  text_.clear();
+  lists_.clear();
+}
+
+void Worker::judge_transaction(Entry& entry, Timestamp ts, const dissect::TransactionView& t) {
+  if (!program_ || !entry.state.judges_transactions) return;
   // The flow's verdict is recomputed rather than stored: evaluate() is allocation-free and
   // cheap, and keeping a whole Verdict in every flow's state would cost far more memory.
   const rules::FlowFacts facts = facts_of(entry, false);
@@ -117,36 +240,13 @@ void Worker::judge_transaction(Entry& entry, const dissect::Transaction& t) {
       kind = events::FindingKind::UnauthorizedOperation;
     else if (f.kind == rules::OperationFindingKind::DeniedOperation)
       kind = events::FindingKind::DeniedOperation;
-    report(entry, current_ts_, kind, f.rule, f.severity, &t);
+    report(entry, ts, kind, f.rule, f.severity, &t);
   }
-}
-
-void Worker::on_anomaly(const dissect::Anomaly& anomaly) {
-  if (current_ == nullptr && current_l2_ == nullptr) return;
-  ++app_.counters().anomalies;
-  if (current_ == nullptr) {
-    if (current_l2_->anomalies >= config_.max_anomalies_per_flow) {
-      ++counters_.anomalies_suppressed;
-      return;
-    }
-    ++current_l2_->anomalies;
-    auto event = events::l2_anomaly_event(current_ts_, current_l2_->source, anomaly);
-    emitter_.emit(event);
-    return;
-  }
-  FlowState& st = current_->state;
-  // A hostile peer can make every packet an anomaly: report the first few per flow, count all.
-  if (st.anomalies >= config_.max_anomalies_per_flow) {
-    ++counters_.anomalies_suppressed;
-    return;
-  }
-  ++st.anomalies;
-  auto event = events::anomaly_event(current_ts_, context(*current_), anomaly);
-  emitter_.emit(event);
 }
 
 void Worker::on_flow_created(Entry& entry, const decode::DecodedPacket& p) {
   FlowState& st = entry.state;
+  st.epoch = epoch_;
   if (p.ip_proto == 1 || p.ip_proto == 58) {
     st.icmp_type = p.icmp_type;
     st.icmp_code = p.icmp_code;
@@ -154,8 +254,8 @@ void Worker::on_flow_created(Entry& entry, const decode::DecodedPacket& p) {
   if (p.ip_proto == decode::kProtoTcp || p.ip_proto == decode::kProtoUdp)
     st.app_slot = app_.attach(p.ip_proto, entry.flow.server_port);
   if (program_) {
-    st.src_zone = program_->zone_of(entry.flow.client_ip);
-    st.dst_zone = program_->zone_of(entry.flow.server_ip);
+    st.src_zone = static_cast<std::int16_t>(program_->zone_of(entry.flow.client_ip));
+    st.dst_zone = static_cast<std::int16_t>(program_->zone_of(entry.flow.server_ip));
   }
   // Judge at once on addresses and ports: most verdicts need no application, and a finding
   // should not wait for the flow to end.
@@ -179,24 +279,59 @@ rules::FlowFacts Worker::facts_of(const Entry& entry, bool app_final) const {
   return facts;
 }
 
-void Worker::judge(Entry& entry, Timestamp ts, bool app_final) {
+void Worker::ensure_current(Entry& entry, Timestamp ts) {
+  FlowState& st = entry.state;
+  if (st.epoch == epoch_) return;
+  // Judged under an older program: remember what the flow was told, by rule id (indices change
+  // between programs), then judge it again and report only what is new.
+  Judgement before;
+  before.decided = st.decided;
+  before.decision = st.decision;
+  if (const rules::Rule* r = rule_at(st, st.rule)) before.rule_id = r->id;
+  for (std::size_t i = 0; i < st.alerted_count; ++i)
+    if (const rules::Rule* r = rule_at(st, st.alerted[i])) before.alerted[before.alerted_count++] = r->id;
+  st.epoch = epoch_;
+  st.rule = FlowState::kNoRule;
+  st.alerted_count = 0;
+  st.decided = false;
+  st.decision = rules::Decision::NotReported;
+  st.boundary = false;
+  st.judges_transactions = false;
+  st.src_zone = st.dst_zone = rules::kNoZone;
+  if (program_) {
+    st.src_zone = static_cast<std::int16_t>(program_->zone_of(entry.flow.client_ip));
+    st.dst_zone = static_cast<std::int16_t>(program_->zone_of(entry.flow.server_ip));
+  }
+  judge(entry, ts, st.classify.final, &before);
+}
+
+void Worker::judge(Entry& entry, Timestamp ts, bool app_final, const Judgement* before) {
   if (!program_) return;
   FlowState& st = entry.state;
   const rules::FlowFacts facts = facts_of(entry, app_final);
   const rules::Verdict v = program_->evaluate(facts);
   st.boundary = v.boundary;
+  st.judges_transactions = v.conditional_count != 0 ||
+                           (v.decision == rules::Decision::Allowed && v.rule != nullptr &&
+                            v.rule->has_condition());
 
   for (std::size_t i = 0; i < v.alert_count; ++i) {
     const rules::Rule* rule = v.alerts[i];
+    const std::uint16_t index = index_of(rule);
     const auto end = st.alerted.begin() + st.alerted_count;
-    if (std::find(st.alerted.begin(), end, rule) != end) continue;
-    if (st.alerted_count < st.alerted.size()) st.alerted[st.alerted_count++] = rule;
+    if (index != FlowState::kNoRule && std::find(st.alerted.begin(), end, index) != end) continue;
+    if (index != FlowState::kNoRule && st.alerted_count < st.alerted.size())
+      st.alerted[st.alerted_count++] = index;
+    if (before != nullptr && before->alerted_on(rule->id)) continue;
     report(entry, ts, events::FindingKind::Alert, rule, v.alert_severity[i]);
   }
   if (st.decided || v.pending) return;
   st.decided = true;
   st.decision = v.decision;
-  st.rule = v.rule;
+  st.rule = index_of(v.rule);
+  if (before != nullptr && before->decided && before->decision == v.decision &&
+      before->rule_id == (v.rule != nullptr ? v.rule->id : 0U))
+    return;
   if (v.decision == rules::Decision::Denied)
     report(entry, ts, events::FindingKind::DeniedFlow, v.rule, v.severity);
   else if (v.decision == rules::Decision::Unauthorized)
@@ -204,10 +339,8 @@ void Worker::judge(Entry& entry, Timestamp ts, bool app_final) {
 }
 
 void Worker::report(Entry& entry, Timestamp ts, events::FindingKind kind, const rules::Rule* rule,
-                    rules::Severity severity, const dissect::Transaction* transaction) {
-  auto event = events::finding_event(ts, context(entry),
-                                     events::Finding{kind, rule, severity, transaction});
-  emitter_.emit(event);
+                    rules::Severity severity, const dissect::TransactionView* transaction) {
+  emit(writer_.finding(ts, context(entry), events::Finding{kind, rule, severity, transaction}));
   ++counters_.findings;
   ++counters_.findings_by_rule[rule != nullptr ? rule->id : 0U];
 }
@@ -215,8 +348,9 @@ void Worker::report(Entry& entry, Timestamp ts, events::FindingKind kind, const 
 events::FlowContext Worker::context(const Entry& entry) const {
   const FlowState& st = entry.state;
   std::string_view src_zone, dst_zone;
-  if (program_ && st.src_zone != rules::kNoZone) src_zone = program_->zone(st.src_zone).name;
-  if (program_ && st.dst_zone != rules::kNoZone) dst_zone = program_->zone(st.dst_zone).name;
+  const rules::RuleProgram* p = program_of(st);
+  if (p != nullptr && st.src_zone != rules::kNoZone) src_zone = p->zone(st.src_zone).name;
+  if (p != nullptr && st.dst_zone != rules::kNoZone) dst_zone = p->zone(st.dst_zone).name;
   events::FlowContext ctx{entry.flow, classifier_.app_name(st.classify), src_zone, dst_zone,
                          st.icmp_type, st.icmp_code};
   if (st.app_slot != AppLayer::kNoSlot && entry.flow.ip_proto == decode::kProtoTcp) {
@@ -226,11 +360,13 @@ events::FlowContext Worker::context(const Entry& entry) const {
     ctx.acked_unseen_bytes = loss.acked_unseen_bytes;
     ctx.gaps = loss.gaps;
   }
+  ctx.cache_key = static_cast<std::uint32_t>(entry.flow.id);
   return ctx;
 }
 
 void Worker::end_flow(Entry& entry, flow::EndReason reason) {
   FlowState& st = entry.state;
+  ensure_current(entry, entry.flow.last_seen);
   // An active timeout cuts a long flow into records; the flow itself, its verdict and its
   // application session go on.
   const bool flow_goes_on = reason == flow::EndReason::ActiveTimeout;
@@ -243,20 +379,18 @@ void Worker::end_flow(Entry& entry, flow::EndReason reason) {
     }
     classifier_.release(st.classify);
   }
-  // Built before the session closes, while the reassembler still holds its loss counters. A flow
-  // restarted by the active timeout may end before its next packet: nothing to record then.
-  std::optional<events::Json> record;
-  if (config_.flow_events && entry.flow.packets[0] + entry.flow.packets[1] != 0)
-    record = events::flow_event(context(entry),
-                                events::FlowVerdict{st.boundary, st.decision, st.rule}, reason);
+  // Taken before the session closes, while the reassembler still holds its loss counters; the
+  // record is written after what the session reports on closing. A flow restarted by the active
+  // timeout may end before its next packet: nothing to record then.
+  const events::FlowContext ctx = context(entry);
+  const bool record = config_.flow_events && entry.flow.packets[0] + entry.flow.packets[1] != 0;
   if (!flow_goes_on && st.app_slot != AppLayer::kNoSlot &&
       entry.flow.ip_proto == decode::kProtoTcp) {
-    const auto loss = app_.loss(st.app_slot);
     ZonePairLoss& z = loss_by_zones_[{st.src_zone, st.dst_zone}];
     ++z.flows;
-    z.seen_bytes += loss.seen_bytes;
-    z.acked_unseen_bytes += loss.acked_unseen_bytes;
-    z.gaps += loss.gaps;
+    z.seen_bytes += ctx.seen_bytes;
+    z.acked_unseen_bytes += ctx.acked_unseen_bytes;
+    z.gaps += ctx.gaps;
   }
   if (!flow_goes_on && st.app_slot != AppLayer::kNoSlot) {
     // The session reports what it still holds (unanswered requests) before the flow record.
@@ -265,117 +399,45 @@ void Worker::end_flow(Entry& entry, flow::EndReason reason) {
     app_.close(st.app_slot, entry.flow.last_seen, *this);
     st.app_slot = AppLayer::kNoSlot;
     current_ = nullptr;
+    drain_pending();
   }
   if (!record) return;
-  emitter_.emit(*record);
+  const events::FlowVerdict verdict{st.boundary, st.decision, rule_at(st, st.rule)};
+  emit(writer_.flow(ctx, verdict, reason));
   ++counters_.flow_events;
 }
 
 void Worker::end_of_burst() {
-  if (!seen_packet_) return;
-  flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
-  decoder_.expire(clock_);
-  if (config_.stats_interval_usec > 0 && clock_ >= next_stats_) {
-    const capture::CaptureStats capture = source_ != nullptr ? source_->stats() : capture::CaptureStats{};
-    auto event = events::stats_event(clock_, stats_json(capture));
-    emitter_.emit(event);
-    ++counters_.stats_events;
-    // Skip whole intervals with no packets rather than emitting a burst of stale stats.
-    while (next_stats_ <= clock_) next_stats_.usec += config_.stats_interval_usec;
+  if (seen_packet_) {
+    flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
+    decoder_.expire(clock_);
+    if (config_.stats_interval_usec > 0 && clock_ >= next_stats_) {
+      emit_stats(source_ != nullptr ? source_->stats() : capture::CaptureStats{});
+      // Skip whole intervals with no packets rather than emitting a burst of stale stats.
+      while (next_stats_ <= clock_) next_stats_.usec += config_.stats_interval_usec;
+    }
   }
-  emitter_.flush();
+  events_.publish();
 }
 
 void Worker::finish(const capture::CaptureStats& capture) {
   current_ts_ = clock_;
   l2_.close(clock_, *this, current_l2_);
+  drain_pending();
   flows_->flush(flow::EndReason::EndOfCapture,
                 [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
-  auto event = events::stats_event(clock_, stats_json(capture));
-  emitter_.emit(event);
-  ++counters_.stats_events;
-  emitter_.flush();
+  emit_stats(capture);
+  events_.publish();
 }
 
-events::Json Worker::stats_json(const capture::CaptureStats& capture) const {
-  events::Json s;
-  s["uptime"] = seen_packet_ ? (clock_.usec - first_ts_.usec) / kUsecPerSecond : 0;
-  auto& c = s["capture"];
-  c["packets"] = counters_.packets;
-  c["bytes"] = counters_.bytes;
-  if (capture.drops_known) {
-    c["kernel_drops"] = capture.kernel_drops;
-    c["interface_drops"] = capture.interface_drops;
-  }
-  auto& d = s["decoder"];
-  decoder_.counters().for_each([&d](std::string_view name, std::uint64_t value) {
-    d[std::string(name)] = value;
-  });
-  d["not_tracked"] = counters_.untracked;
-  d["time_jumps"] = counters_.time_jumps;
-  auto& fl = s["flow"];
-  flows_->counters().for_each(
-      [&fl](std::string_view name, std::uint64_t value) { fl[std::string(name)] = value; });
-  const auto& cc = classifier_.counters();
-  auto& app = s["app_layer"];
-  app["classified"] = cc.classified;
-  app["unknown"] = cc.unknown;
-  app["pool_exhausted"] = cc.pool_exhausted;
-  const auto& ac = app_.counters();
-  app["dissected_flows"] = ac.attached;
-  app["dissector_pool_exhausted"] = ac.pool_exhausted;
-  app["transactions"] = ac.transactions;
-  app["anomalies"] = ac.anomalies;
-  app["anomalies_not_reported"] = counters_.anomalies_suppressed;
-  auto& by_proto = app["transactions_by_protocol"];
-  by_proto = events::Json::object();
-  for (std::size_t i = 0; i < counters_.transactions.size(); ++i)
-    if (counters_.transactions[i] != 0) by_proto[std::string(dissect::kProtocolNames[i])] =
-        counters_.transactions[i];
-  const auto& lc = l2_.counters();
-  app["l2_frames"] = lc.frames;
-  app["l2_publishers"] = lc.publishers;
-  app["l2_publishers_not_tracked"] = lc.publishers_not_tracked;
-  auto& st = s["tcp_reassembly"];
-  app_.stream_counters().for_each(
-      [&st](std::string_view name, std::uint64_t value) { st[std::string(name)] = value; });
-  // Bytes acknowledged but never captured, by zone pair: a SPAN port that drops packets shows
-  // here instead of silently giving "no finding".
-  auto& zl = s["capture_loss"];
-  zl = events::Json::array();
-  for (const auto& [zones, z] : loss_by_zones_) {
-    auto zone_name = [this](int zone) {
-      return program_ && zone != rules::kNoZone ? events::Json(program_->zone(zone).name)
-                                                : events::Json(nullptr);
-    };
-    events::Json j;
-    j["src_zone"] = zone_name(zones.first);
-    j["dest_zone"] = zone_name(zones.second);
-    j["flows"] = z.flows;
-    j["seen_bytes"] = z.seen_bytes;
-    j["acked_unseen_bytes"] = z.acked_unseen_bytes;
-    j["gaps"] = z.gaps;
-    const auto total = z.seen_bytes + z.acked_unseen_bytes;
-    j["loss_ratio"] = total == 0 ? 0.0
-                                 : static_cast<double>(z.acked_unseen_bytes) /
-                                       static_cast<double>(total);
-    zl.push_back(std::move(j));
-  }
-  auto& fi = s["findings"];
-  fi["total"] = counters_.findings;
-  auto& by_rule = fi["by_rule"];
-  by_rule = events::Json::object();
-  for (const auto& [id, n] : counters_.findings_by_rule) by_rule[std::to_string(id)] = n;
-  auto& out = s["outputs"];
-  out = events::Json::array();
-  for (const auto& o : emitter_.outputs()) {
-    events::Json j;
-    j["name"] = o->describe();
-    j["written"] = o->counters().written;
-    j["dropped"] = o->counters().dropped;
-    out.push_back(std::move(j));
-  }
-  return s;
+void Worker::emit_stats(const capture::CaptureStats& capture) {
+  // In replay the outputs' counters are brought up to date first, so that the figures are those
+  // of every event before this one (live capture never waits: they may lag a little).
+  events_.sync();
+  events::JsonWriter& w = writer_.begin_stats(clock_);
+  write_stats(w, capture);
+  emit(writer_.end_stats());
+  ++counters_.stats_events;
 }
 
 }  // namespace limen::pipeline

@@ -1,0 +1,46 @@
+#include "probe/output/event_ring.h"
+
+#include <cstring>
+
+namespace limen::output {
+
+EventRing::EventRing(std::size_t capacity, Doorbell& data_bell)
+    : capacity_(std::size_t{64} << 10), data_bell_(data_bell) {
+  while (capacity_ < capacity) capacity_ <<= 1;
+  mask_ = capacity_ - 1;
+  storage_.reset(new std::uint8_t[capacity_]);
+}
+
+bool EventRing::try_push(const RingRecord& record) {
+  if (record.json.size() > max_json() || record.insert_at > UINT16_MAX) return false;
+  const std::size_t need = (kHeader + record.json.size() + 7) & ~std::size_t{7};
+  const std::size_t at = write_ & mask_;
+  const std::size_t to_end = capacity_ - at;
+  const std::size_t total = need <= to_end ? need : to_end + need;
+  if (capacity_ - (write_ - tail_seen_) < total) {
+    tail_seen_ = tail_.load(std::memory_order_acquire);
+    if (capacity_ - (write_ - tail_seen_) < total) return false;
+  }
+  if (need > to_end) {
+    std::memcpy(storage_.get() + at, &kPadding, 4);
+    write_ += to_end;
+  }
+  std::uint8_t* h = storage_.get() + (write_ & mask_);
+  const auto length = static_cast<std::uint32_t>(record.json.size());
+  const auto insert_at = static_cast<std::uint16_t>(record.insert_at);
+  std::memcpy(h, &length, 4);
+  std::memcpy(h + 4, &insert_at, 2);
+  h[6] = record.code;
+  h[7] = 0;
+  std::memcpy(h + kHeader, record.json.data(), record.json.size());
+  write_ += need;
+  return true;
+}
+
+void EventRing::publish() {
+  if (published_.load(std::memory_order_relaxed) == write_) return;
+  published_.store(write_, std::memory_order_release);
+  data_bell_.ring();
+}
+
+}  // namespace limen::output
