@@ -21,6 +21,7 @@ EventTypeSet EventTypeSet::all() {
 }
 
 std::optional<EventTypeSet> EventTypeSet::parse(std::string_view text, std::string& error) {
+  const std::string whole(text);
   EventTypeSet set;
   bool any = false;
   while (true) {
@@ -31,7 +32,7 @@ std::optional<EventTypeSet> EventTypeSet::parse(std::string_view text, std::stri
     const bool remove = !word.empty() && word.front() == '-';
     if (remove) word.remove_prefix(1);
     if (word.empty()) {
-      error = "empty event type in \"" + std::string(text) + "\"";
+      error = "empty event type in \"" + whole + "\"";
       return std::nullopt;
     }
     EventTypeSet named;

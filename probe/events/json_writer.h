@@ -6,7 +6,9 @@
 // to those the probe wrote with nlohmann::json (goldens, collector databases, analysts' parsers):
 // the same escaping (short escapes, \u00xx for other control characters, UTF-8 passed through),
 // the same repair of invalid UTF-8 (each bad sequence becomes U+FFFD) and the same layout of
-// doubles. tests/probe/events/json_writer_test.cpp checks all three against nlohmann.
+// doubles, whose digits are the shortest that round-trip (nlohmann's Grisu2 prints one digit
+// more in rare cases; both read back as the same value). tests/probe/events/json_writer_test.cpp
+// checks all of it against nlohmann.
 //
 // The writer does no structural checking: the EVE writer's code is the schema, and its tests
 // parse every event it can produce.
