@@ -3,6 +3,7 @@
 #include <ndpi_api.h>
 
 #include <algorithm>
+#include <array>
 #include <cctype>
 #include <cstring>
 
@@ -88,6 +89,54 @@ void NdpiClassifier::decide(ClassifyState& state, std::uint16_t master, std::uin
   release(state);
 }
 
+namespace {
+
+// The client's SYN, rebuilt from the server's SYN+ACK (addresses and ports swapped, seq = the
+// SYN+ACK's ack - 1, no options), so that nDPI joining at the answer sees a whole handshake and
+// takes the right side for the client. Returns its length, 0 when the header is not one we
+// rebuild (IPv4, or IPv6 without extension headers, carrying TCP).
+std::size_t rebuild_syn(std::span<const std::uint8_t> ip, std::array<std::uint8_t, 80>& out) {
+  std::size_t ip_len = 0;
+  if (ip.size() >= 20 && (ip[0] >> 4) == 4) {
+    ip_len = static_cast<std::size_t>(ip[0] & 0x0F) * 4;
+    if (ip_len < 20 || ip[9] != 6) return 0;
+  } else if (ip.size() >= 40 && (ip[0] >> 4) == 6) {
+    ip_len = 40;
+    if (ip[6] != 6) return 0;
+  } else {
+    return 0;
+  }
+  if (ip.size() < ip_len + 20) return 0;
+  std::memcpy(out.data(), ip.data(), ip_len + 20);
+  const std::size_t addr = ip_len == 40 && (ip[0] >> 4) == 6 ? 8 : 12;
+  const std::size_t addr_len = addr == 8 ? 16 : 4;
+  std::swap_ranges(out.begin() + static_cast<std::ptrdiff_t>(addr),
+                   out.begin() + static_cast<std::ptrdiff_t>(addr + addr_len),
+                   out.begin() + static_cast<std::ptrdiff_t>(addr + addr_len));
+  if (addr == 12) {
+    const auto total = static_cast<std::uint16_t>(ip_len + 20);
+    out[2] = static_cast<std::uint8_t>(total >> 8);
+    out[3] = static_cast<std::uint8_t>(total & 0xFF);
+  } else {
+    out[4] = 0;
+    out[5] = 20;
+  }
+  std::uint8_t* tcp = out.data() + ip_len;
+  std::swap_ranges(tcp, tcp + 2, tcp + 2);  // ports
+  const std::uint32_t ack = (std::uint32_t{tcp[8]} << 24) | (std::uint32_t{tcp[9]} << 16) |
+                            (std::uint32_t{tcp[10]} << 8) | tcp[11];
+  const std::uint32_t seq = ack - 1;
+  for (int i = 0; i < 4; ++i) {
+    tcp[4 + i] = static_cast<std::uint8_t>(seq >> (24 - 8 * i));
+    tcp[8 + i] = 0;
+  }
+  tcp[12] = 5 << 4;  // header without options
+  tcp[13] = 0x02;    // SYN
+  return ip_len + 20;
+}
+
+}  // namespace
+
 bool NdpiClassifier::process(ClassifyState& state, std::span<const std::uint8_t> ip_packet,
                              bool has_payload, const TcpHandshake& handshake, Timestamp ts) {
   if (state.final) return false;
@@ -98,9 +147,9 @@ bool NdpiClassifier::process(ClassifyState& state, std::span<const std::uint8_t>
       finish(state);
       return true;
     }
-    // Before the first payload nDPI is not involved; after it, it sees every packet, as it
-    // would on its own (its TCP tracking counts them).
-    if (state.ndpi == nullptr) return false;
+    // Before the server answers or the first payload, nDPI is not involved; after, it sees
+    // every packet, as it would on its own (its TCP tracking counts them).
+    if (state.ndpi == nullptr && !(handshake.this_is_syn_ack && handshake.syn)) return false;
   } else {
     state.empty_run = 0;
   }
@@ -114,7 +163,14 @@ bool NdpiClassifier::process(ClassifyState& state, std::span<const std::uint8_t>
     }
     // nDPI skipped the handshake: tell it what was seen, or it takes the flow for one picked up
     // mid-stream and some dissectors (FTP data, for one) never run.
-    if (handshake.syn || handshake.syn_ack || handshake.ack) {  // l4 is a union: TCP only
+    std::array<std::uint8_t, 60 + 20> syn{};
+    const std::size_t syn_len =
+        handshake.this_is_syn_ack && handshake.syn ? rebuild_syn(ip_packet, syn) : 0;
+    if (syn_len != 0) {
+      (void)ndpi_detection_process_packet(module_, state.ndpi, syn.data(),
+                                          static_cast<unsigned short>(syn_len),
+                                          static_cast<std::uint64_t>(ts.millis()));
+    } else if (handshake.syn || handshake.syn_ack || handshake.ack) {  // l4 is a union: TCP only
       state.ndpi->l4.tcp.seen_syn = handshake.syn ? 1 : 0;
       state.ndpi->l4.tcp.seen_syn_ack = handshake.syn_ack ? 1 : 0;
       state.ndpi->l4.tcp.seen_ack = handshake.ack ? 1 : 0;

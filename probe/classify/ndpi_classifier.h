@@ -3,8 +3,9 @@
 //
 // One classifier per worker (nDPI's module is not thread-safe for detection). A flow keeps a
 // small ClassifyState inline; the 688-byte nDPI flow struct comes from a bounded pool only while
-// detection runs: it is taken at the flow's first packet with payload (nDPI learns nothing from
-// a handshake that our own TCP tracking does not tell it) and returns to the pool as soon as the
+// detection runs: it is taken at the server's SYN+ACK (the SYN is rebuilt from it, so nDPI sees
+// the handshake it expects, in the right direction) or at the first packet with payload when
+// there was no such answer, and it returns to the pool as soon as the
 // application is final, or after max_empty_packets packets in a row without payload, so a
 // SYN-only scan holds none and memory stays proportional to flows *being classified*. When the pool is exhausted the flow
 // is left unclassified ("unknown") and counted, never a crash.
@@ -36,13 +37,14 @@ struct TcpHandshake {
   bool syn = false;      // the client sent a SYN
   bool syn_ack = false;  // the server answered with SYN+ACK
   bool ack = false;      // the client acknowledged
+  bool this_is_syn_ack = false;  // the packet given with it is the server's SYN+ACK
 };
 
 struct ClassifierConfig {
   std::size_t max_active = 65536;    // flows under detection at once (pool bound)
   std::uint16_t max_packets = 24;    // give up after this many packets of a flow
   // Give up after this many packets in a row without payload (a SYN-only or ACK-only flow).
-  std::uint8_t max_empty_packets = 8;
+  std::uint8_t max_empty_packets = 16;
 };
 
 struct ClassifierCounters {

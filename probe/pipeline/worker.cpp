@@ -15,11 +15,13 @@ constexpr std::int64_t kMaxUnconfirmedJumpUsec = 3600 * kUsecPerSecond;
 // Sized for the largest burst of records one packet usually yields; they grow if ever needed.
 constexpr std::size_t kPendingReserve = 256;
 
-classify::TcpHandshake handshake_of(const flow::Flow& f) {
+classify::TcpHandshake handshake_of(const flow::Flow& f, const decode::DecodedPacket& p,
+                                    flow::Direction dir) {
   constexpr std::uint8_t kSyn = 0x02, kAck = 0x10;
   if (f.ip_proto != decode::kProtoTcp) return {};
   return {(f.tcp_flags[0] & kSyn) != 0, (f.tcp_flags[1] & (kSyn | kAck)) == (kSyn | kAck),
-          (f.tcp_flags[0] & kAck) != 0};
+          (f.tcp_flags[0] & kAck) != 0,
+          dir == flow::Direction::ToClient && (p.tcp_flags & (kSyn | kAck)) == (kSyn | kAck)};
 }
 
 }  // namespace
@@ -140,7 +142,7 @@ void Worker::on_packet(const capture::RawPacket& raw) {
   FlowState& st = entry.state;
   if (!st.classify.final &&
       classifier_.process(st.classify, packet_.ip, !packet_.payload.empty(),
-                          handshake_of(entry.flow), ts))
+                          handshake_of(entry.flow, packet_, hit.dir), ts))
     judge(entry, ts, true);
   if (st.app_slot != AppLayer::kNoSlot) {
     current_ = &entry;
