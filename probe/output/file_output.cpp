@@ -16,7 +16,10 @@ std::unique_ptr<FileOutput> FileOutput::open(const std::string& path, std::strin
 }
 
 FileOutput::FileOutput(std::FILE* file, std::string path, bool owned)
-    : file_(file), path_(std::move(path)), owned_(owned) {}
+    : file_(file), path_(std::move(path)), owned_(owned) {
+  // Large blocks: the output thread writes many small lines, and flushes every 100 ms anyway.
+  std::setvbuf(file_, nullptr, _IOFBF, std::size_t{1} << 20);
+}
 
 FileOutput::~FileOutput() { close(); }
 
@@ -30,8 +33,9 @@ void FileOutput::write(std::string_view, std::uint64_t, std::uint64_t, std::stri
     ++counters_.dropped;
     return;
   }
-  if (std::fwrite(line.data(), 1, line.size(), file_) != line.size() ||
-      std::fputc('\n', file_) == EOF) {
+  // Only the output thread touches the file: the unlocked calls skip a lock per line.
+  if (fwrite_unlocked(line.data(), 1, line.size(), file_) != line.size() ||
+      fputc_unlocked('\n', file_) == EOF) {
     note_error();
     return;
   }
