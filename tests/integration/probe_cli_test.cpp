@@ -5,6 +5,7 @@
 
 #include <fstream>
 #include <regex>
+#include <sstream>
 
 #include "tests/integration/binaries.h"
 #include "tests/support/process.h"
@@ -40,6 +41,33 @@ TEST(ProbeCli, RulesCheckAcceptsTheDemoRules) {
   auto r = run_process({probe_binary(), "rules", "check", project_pcap("demo.rules").string()});
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_NE(r.out.find("OK"), std::string::npos) << r.out;
+}
+
+TEST(ProbeCli, UnknownEventTypeIsNamed) {
+  auto r = run_process({probe_binary(), "-r", project_pcap("demo.pcap").string(), "--eve",
+                        "/dev/null", "--eve-types", "finding,flows"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(count_lines(r.err), 1) << r.err;
+  EXPECT_NE(r.err.find("--eve-types"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("\"flows\""), std::string::npos) << r.err;
+}
+
+TEST(ProbeCli, EveTypesChooseWhatTheFileHoldsWithItsOwnSequence) {
+  auto r = run_process({probe_binary(), "-r", project_pcap("demo.pcap").string(), "--rules",
+                        project_pcap("demo.rules").string(), "--eve", "-", "--eve-types",
+                        "finding,stats", "-q"});
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  std::istringstream lines(r.out);
+  std::string line;
+  int n = 0;
+  while (std::getline(lines, line)) {
+    ++n;
+    const bool kind_ok = line.find("\"event_type\":\"finding\"") != std::string::npos ||
+                         line.find("\"event_type\":\"stats\"") != std::string::npos;
+    EXPECT_TRUE(kind_ok) << line;
+    EXPECT_NE(line.find("\"seq\":" + std::to_string(n) + ","), std::string::npos) << line;
+  }
+  EXPECT_EQ(n, 11);  // the demo's 10 findings and the final stats
 }
 
 TEST(ProbeCli, MissingCaptureIsOneLineNamingTheFile) {
