@@ -6,16 +6,15 @@
 // none of it (reserved_array.h); a slot's memory is faulted in when a flow first needs it, so
 // start-up is instant and resident memory follows the peak number of flows, not max_flows. A
 // power-of-two bucket array chains slots by index, hashed with seeded XXH3. Each live flow is on
-// two intrusive lists: the
-// idle list of its timeout class (TCP open, TCP finished, UDP, other), ordered by last touch, and
-// the age list ordered by start, for the active timeout. Both orders follow the table clock (the
-// latest packet time seen), so each list head is the next to expire: expire() costs O(flows
-// ended), never O(table).
+// two intrusive lists: the idle list of its timeout class (TCP half-open, open and finished, UDP,
+// other), ordered by last touch, and the age list ordered by start, for the active timeout. Both
+// orders follow the table clock (the latest packet time seen), so each list head is the next to
+// expire: expire() costs O(flows ended), never O(table).
 //
 // Invariants: no heap allocation after construction (a first use of a slot may fault in a page);
-// active == created - ended; a flow is ended
-// through on_end exactly once per record (an active-timeout restart starts a new record); the
-// on_end callback must not call back into the table. Not thread-safe: one table per worker.
+// active == created - ended; a flow is ended through on_end exactly once per record (an
+// active-timeout restart starts a new record); the on_end callback must not call back into the
+// table. Not thread-safe: one table per worker.
 
 #include <algorithm>
 #include <array>
@@ -110,7 +109,7 @@ class FlowTable {
 
  private:
   // Timeout classes, each with its own idle list (constant timeout, so ordered by deadline).
-  enum Class : std::uint8_t { kTcpOpen, kTcpFinished, kUdp, kOther, kClassCount };
+  enum Class : std::uint8_t { kTcpHalfOpen, kTcpOpen, kTcpFinished, kUdp, kOther, kClassCount };
 
   struct Slot {
     FlowKey key;
@@ -140,7 +139,12 @@ class FlowTable {
     return from + timeout;
   }
   [[nodiscard]] Class class_of(const Flow& f) const {
-    if (f.ip_proto == decode::kProtoTcp) return tcp_finished(f.tcp_state) ? kTcpFinished : kTcpOpen;
+    // Recomputed on every packet: a handshake that completes moves the flow from the half-open
+    // list to the back of the open one (account()), keeping both lists in touch order.
+    if (f.ip_proto == decode::kProtoTcp) {
+      if (tcp_finished(f.tcp_state)) return kTcpFinished;
+      return tcp_half_open(f.tcp_state) ? kTcpHalfOpen : kTcpOpen;
+    }
     return f.ip_proto == decode::kProtoUdp ? kUdp : kOther;
   }
 
@@ -200,6 +204,7 @@ FlowTable<State>::FlowTable(const FlowConfig& config)
       buckets_(bucket_count(capacity_)),
       bucket_mask_(buckets_.size() - 1) {
   // A negative timeout means the same as 0 (end at the next expire), keeping deadlines sane.
+  idle_timeout_[kTcpHalfOpen] = std::max<std::int64_t>(config.tcp_half_open_usec, 0);
   idle_timeout_[kTcpOpen] = std::max<std::int64_t>(config.tcp_idle_usec, 0);
   idle_timeout_[kTcpFinished] = std::max<std::int64_t>(config.tcp_closed_usec, 0);
   idle_timeout_[kUdp] = std::max<std::int64_t>(config.udp_idle_usec, 0);
