@@ -8,7 +8,10 @@
 #include <csignal>
 #include <cstdio>
 #include <iostream>
+#include <memory>
+#include <new>
 #include <random>
+#include <string>
 
 #include "common/wire.h"
 #include "dissectors/registry.h"
@@ -183,12 +186,15 @@ int run_probe(const ProbeOptions& o) {
   wc.flows.active_timeout_usec = o.active_timeout * kUsecPerSecond;
   wc.stats_interval_usec = o.stats_interval * kUsecPerSecond;
   wc.flow_events = o.flow_events;
+  // The flow table only reserves address space here; a refusal (a max-flows beyond the address
+  // space, or strict overcommit) is an error of the options, not a crash.
   std::unique_ptr<pipeline::Worker> worker_storage;
   try {
     worker_storage = std::make_unique<pipeline::Worker>(wc, program, *classifier, events, &stage);
   } catch (const std::bad_alloc&) {
-    return fail("cannot reserve memory for --max-flows " + std::to_string(o.max_flows) +
-                    " flows: lower it, or allow more virtual memory (ulimit -v)",
+    return fail("not enough memory to reserve the flow table and pools (--max-flows " +
+                    std::to_string(o.max_flows) +
+                    "; address space, or vm.overcommit_memory=2): lower --max-flows",
                 1);
   }
   pipeline::Worker& worker = *worker_storage;

@@ -1,17 +1,20 @@
 #pragma once
-// FlowTable<State>: the bounded, preallocated table of the flows one worker tracks, with the
-// caller's per-flow State kept inline in each entry (no heap pointer per flow).
+// FlowTable<State>: the bounded table of the flows one worker tracks, with the caller's per-flow
+// State kept inline in each entry (no heap pointer per flow).
 //
-// Design (see README.md): slots are preallocated at construction; a power-of-two bucket array
-// chains slots by index, hashed with seeded XXH3. Each live flow is on two intrusive lists: the
-// idle list of its timeout class (TCP open, TCP finished, UDP, other), ordered by last touch, and
-// the age list ordered by start, for the active timeout. Both orders follow the table clock (the
-// latest packet time seen), so each list head is the next to expire: expire() costs O(flows
-// ended), never O(table).
+// Design (see README.md): the constructor reserves address space for max_flows slots and touches
+// none of it (reserved_array.h); a slot's memory is faulted in when a flow first needs it, so
+// start-up is instant and resident memory follows the peak number of flows, not max_flows. A
+// power-of-two bucket array chains slots by index, hashed with seeded XXH3. Each live flow is on
+// two intrusive lists: the idle list of its timeout class (TCP half-open, open and finished, UDP,
+// other), ordered by last touch, and the age list ordered by start, for the active timeout. Both
+// orders follow the table clock (the latest packet time seen), so each list head is the next to
+// expire: expire() costs O(flows ended), never O(table).
 //
-// Invariants: no allocation after construction; active == created - ended; a flow is ended
-// through on_end exactly once per record (an active-timeout restart starts a new record); the
-// on_end callback must not call back into the table. Not thread-safe: one table per worker.
+// Invariants: no heap allocation after construction (a first use of a slot may fault in a page);
+// active == created - ended; a flow is ended through on_end exactly once per record (an
+// active-timeout restart starts a new record); the on_end callback must not call back into the
+// table. Not thread-safe: one table per worker.
 
 #include <algorithm>
 #include <array>
@@ -21,7 +24,6 @@
 #include <random>
 #include <string_view>
 #include <type_traits>
-#include <vector>
 
 #include "common/timestamp.h"
 #include "dissectors/packet/decoded_packet.h"
@@ -29,6 +31,7 @@
 #include "probe/flow/flow_key.h"
 #include "probe/flow/flow_types.h"
 #include "probe/flow/index_list.h"
+#include "probe/flow/reserved_array.h"
 #include "probe/flow/tcp_state.h"
 
 namespace limen::flow {
@@ -79,7 +82,8 @@ class FlowTable {
   };
   using Counters = FlowCounters;
 
-  // Preallocates max_flows entries (at most 2^31); nothing is allocated after this.
+  // Reserves (without touching) memory for max_flows entries, at most 2^31; nothing is allocated
+  // after this. Throws std::bad_alloc when the address space cannot be reserved.
   explicit FlowTable(const FlowConfig& config);
   FlowTable(const FlowTable&) = delete;
   FlowTable& operator=(const FlowTable&) = delete;
@@ -101,11 +105,11 @@ class FlowTable {
   void flush(EndReason why, F&& on_end);
 
   [[nodiscard]] const Counters& counters() const { return counters_; }
-  [[nodiscard]] std::size_t capacity() const { return entries_.size(); }
+  [[nodiscard]] std::size_t capacity() const { return capacity_; }
 
  private:
   // Timeout classes, each with its own idle list (constant timeout, so ordered by deadline).
-  enum Class : std::uint8_t { kTcpOpen, kTcpFinished, kUdp, kOther, kClassCount };
+  enum Class : std::uint8_t { kTcpHalfOpen, kTcpOpen, kTcpFinished, kUdp, kOther, kClassCount };
 
   struct Slot {
     FlowKey key;
@@ -135,10 +139,23 @@ class FlowTable {
     return from + timeout;
   }
   [[nodiscard]] Class class_of(const Flow& f) const {
-    if (f.ip_proto == decode::kProtoTcp) return tcp_finished(f.tcp_state) ? kTcpFinished : kTcpOpen;
+    // Recomputed on every packet: a handshake that completes moves the flow from the half-open
+    // list to the back of the open one (account()), keeping both lists in touch order.
+    if (f.ip_proto == decode::kProtoTcp) {
+      if (tcp_finished(f.tcp_state)) return kTcpFinished;
+      return tcp_half_open(f.tcp_state) ? kTcpHalfOpen : kTcpOpen;
+    }
     return f.ip_proto == decode::kProtoUdp ? kUdp : kOther;
   }
 
+  static std::size_t bucket_count(std::size_t flows) {
+    std::size_t n = 1;
+    while (n < flows) n <<= 1;
+    return n;
+  }
+  [[nodiscard]] std::size_t bucket_of(std::uint64_t hash) const {
+    return static_cast<std::size_t>(hash & bucket_mask_);
+  }
   std::uint32_t find(const FlowKey& key, std::uint64_t hash) const;
   std::uint32_t create(const NormalisedKey& nk, std::uint64_t hash,
                        const decode::DecodedPacket& p, Timestamp ts);
@@ -153,12 +170,20 @@ class FlowTable {
 
   FlowConfig config_;
   std::array<std::int64_t, kClassCount> idle_timeout_{};
-  std::vector<Entry> entries_;
-  std::vector<Slot> slots_;
-  std::vector<std::uint32_t> buckets_;
+  std::uint32_t capacity_;
+  // Slots [0, fresh_) have been used (their Entry and Slot constructed); released ones wait on
+  // the free list, which is taken first so memory stays at the peak of live flows. The free list
+  // is never threaded through unused slots: that would touch every page at start.
+  ReservedArray<Entry> entries_;
+  ReservedArray<Slot> slots_;
+  std::uint32_t fresh_ = 0;
+  std::uint32_t free_head_ = kNil;
+  // Chain heads stored as slot index + 1, so the zero pages of the untouched reservation read as
+  // empty chains and nothing is written at start (kNil + 1 wraps to 0). Sizing the array up as
+  // the table fills would cost a rehash on the packet path; this costs only address space.
+  ZeroedArray<std::uint32_t> buckets_;
   std::uint64_t bucket_mask_ = 0;
   std::uint64_t seed_ = 0;
-  std::uint32_t free_head_ = kNil;
   std::array<IndexList, kClassCount> idle_;
   IndexList age_;
   IndexList ending_;  // detached by port reuse; ended first by the next expire()/flush()
@@ -172,30 +197,27 @@ class FlowTable {
 template <class State>
 FlowTable<State>::FlowTable(const FlowConfig& config)
     : config_(config),
-      entries_(std::min<std::size_t>(config.max_flows, std::size_t{1} << 31)),
-      slots_(entries_.size()) {
+      capacity_(static_cast<std::uint32_t>(
+          std::min<std::size_t>(config.max_flows, std::size_t{1} << 31))),
+      entries_(capacity_),
+      slots_(capacity_),
+      buckets_(bucket_count(capacity_)),
+      bucket_mask_(buckets_.size() - 1) {
   // A negative timeout means the same as 0 (end at the next expire), keeping deadlines sane.
+  idle_timeout_[kTcpHalfOpen] = std::max<std::int64_t>(config.tcp_half_open_usec, 0);
   idle_timeout_[kTcpOpen] = std::max<std::int64_t>(config.tcp_idle_usec, 0);
   idle_timeout_[kTcpFinished] = std::max<std::int64_t>(config.tcp_closed_usec, 0);
   idle_timeout_[kUdp] = std::max<std::int64_t>(config.udp_idle_usec, 0);
   idle_timeout_[kOther] = std::max<std::int64_t>(config.other_idle_usec, 0);
-  std::size_t buckets = 1;
-  while (buckets < entries_.size()) buckets <<= 1;
-  buckets_.assign(buckets, kNil);
-  bucket_mask_ = buckets - 1;
   // A secret seed keeps chain lengths out of an attacker's hands; nothing observable (ids,
   // expiry order) depends on it.
   std::random_device rd;
   seed_ = (std::uint64_t{rd()} << 32) ^ rd();
-  for (std::size_t i = slots_.size(); i-- > 0;) {
-    slots_[i].chain = free_head_;
-    free_head_ = static_cast<std::uint32_t>(i);
-  }
 }
 
 template <class State>
 std::uint32_t FlowTable<State>::find(const FlowKey& key, std::uint64_t hash) const {
-  for (std::uint32_t i = buckets_[hash & bucket_mask_]; i != kNil; i = slots_[i].chain) {
+  for (std::uint32_t i = buckets_[bucket_of(hash)] - 1U; i != kNil; i = slots_[i].chain) {
     if (slots_[i].hash == hash && slots_[i].key == key) return i;
   }
   return kNil;
@@ -237,16 +259,22 @@ typename FlowTable<State>::Hit FlowTable<State>::track(const decode::DecodedPack
 template <class State>
 std::uint32_t FlowTable<State>::create(const NormalisedKey& nk, std::uint64_t hash,
                                        const decode::DecodedPacket& p, Timestamp ts) {
-  const std::uint32_t i = free_head_;
-  if (i == kNil) return kNil;
+  std::uint32_t i = free_head_;
+  if (i != kNil) {
+    free_head_ = slots_[i].chain;
+  } else if (fresh_ < capacity_) {
+    i = fresh_++;
+    entries_.construct_next();
+    slots_.construct_next();
+  } else {
+    return kNil;
+  }
   Slot& s = slots_[i];
-  free_head_ = s.chain;
-
   s.key = nk.key;
   s.hash = hash;
-  const auto bucket = static_cast<std::size_t>(hash & bucket_mask_);
-  s.chain = buckets_[bucket];
-  buckets_[bucket] = i;
+  const std::size_t bucket = bucket_of(hash);
+  s.chain = buckets_[bucket] - 1U;
+  buckets_[bucket] = i + 1U;
   // The sender of the first packet is the client, unless that packet says otherwise: a SYN-ACK
   // (the client's SYN was missed), or a packet of a conversation already under way whose source
   // port is the service's. Getting this wrong reverses the rules' verdict: a PLC answering from
@@ -332,9 +360,15 @@ void FlowTable<State>::account(std::uint32_t i, bool src_is_lo, const decode::De
 template <class State>
 void FlowTable<State>::detach(std::uint32_t i) {
   Slot& s = slots_[i];
-  std::uint32_t* link = &buckets_[static_cast<std::size_t>(s.hash & bucket_mask_)];
-  while (*link != i) link = &slots_[*link].chain;  // i is on this chain: it was found through it
-  *link = s.chain;
+  std::uint32_t& head = buckets_[bucket_of(s.hash)];
+  if (head - 1U == i) {
+    head = s.chain + 1U;
+  } else {
+    // i is on this chain: it was found through it.
+    std::uint32_t j = head - 1U;
+    while (slots_[j].chain != i) j = slots_[j].chain;
+    slots_[j].chain = s.chain;
+  }
   s.chain = kNil;
   idle_[s.cls].unlink(i, idle_link());
   age_.unlink(i, age_link());

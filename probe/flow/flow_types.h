@@ -1,7 +1,7 @@
 #pragma once
 // The value types of the flow table: directions, TCP states, end reasons, the configuration and
 // the per-flow record that events report. All plain data with no heap, so a record can be copied
-// out of the table or sit inside a preallocated slot.
+// out of the table or sit inside a table slot.
 //
 // Invariants: `client_*` is the endpoint that opened the flow (sender of the first packet, or the
 // receiver of a first SYN-ACK); every per-direction array is indexed by Direction.
@@ -46,6 +46,7 @@ std::string_view end_reason_name(EndReason reason);
 // 0 (or less) disables the active timeout.
 struct FlowConfig {
   std::size_t max_flows = 262144;
+  std::int64_t tcp_half_open_usec = 30 * kUsecPerSecond;  // SYN or SYN-ACK seen, no final ACK
   std::int64_t tcp_idle_usec = 3600 * kUsecPerSecond;
   std::int64_t tcp_closed_usec = 10 * kUsecPerSecond;  // after FIN both ways or RST
   std::int64_t udp_idle_usec = 120 * kUsecPerSecond;

@@ -37,4 +37,10 @@ void tcp_advance(TcpTracker& t, Direction dir, std::uint8_t flags);
   return s == TcpState::Closed || s == TcpState::Reset;
 }
 
+// A handshake under way (SYN, or SYN-ACK, and no final ACK yet): most such flows of a busy
+// boundary are scans and floods, so the table gives them a short timeout and evicts them first.
+[[nodiscard]] constexpr bool tcp_half_open(TcpState s) {
+  return s == TcpState::SynSent || s == TcpState::SynReceived;
+}
+
 }  // namespace limen::flow

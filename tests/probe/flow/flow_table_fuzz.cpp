@@ -30,6 +30,7 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
   limen::flow::FlowConfig config;
   config.max_flows = 32;
   config.tcp_idle_usec = 300;
+  config.tcp_half_open_usec = 30;
   config.tcp_closed_usec = 20;
   config.udp_idle_usec = 100;
   config.other_idle_usec = 50;

@@ -1,5 +1,5 @@
-// Flow timeouts, all driven by packet time: idle per protocol class, the short timeout after a
-// TCP close or reset, the active timeout with restart, expiry in deadline order across classes,
+// Flow timeouts, all driven by packet time: idle per protocol class, the short timeouts of a
+// half-open TCP flow and after a TCP close or reset, the active timeout with restart, expiry in deadline order across classes,
 // and expire() ending only what is due (it walks list heads, not the table).
 
 #include <gtest/gtest.h>
@@ -39,6 +39,7 @@ FlowConfig config() {
   FlowConfig c;
   c.max_flows = 1024;
   c.tcp_idle_usec = 300 * kUsecPerSecond;
+  c.tcp_half_open_usec = 30 * kUsecPerSecond;
   c.tcp_closed_usec = 10 * kUsecPerSecond;
   c.udp_idle_usec = 60 * kUsecPerSecond;
   c.other_idle_usec = 30 * kUsecPerSecond;
@@ -124,6 +125,62 @@ TEST(FlowTimeout, ClosedAndResetUseTheShortTimeout) {
   ASSERT_EQ(ended.size(), 3U);
   EXPECT_EQ(ended[2].flow.tcp_state, TcpState::Closing);
   EXPECT_EQ(ended[2].why, EndReason::IdleTimeout);
+}
+
+TEST(FlowTimeout, HalfOpenTcpUsesItsOwnTimeout) {
+  Table t(config());
+  t.track(test::tcp("10.0.0.2", 4000, "10.0.0.1", 80, kSyn), sec(0), 60);  // SynSent
+  t.track(test::tcp("10.0.0.2", 4001, "10.0.0.1", 80, kSyn), sec(0), 60);
+  t.track(test::tcp("10.0.0.1", 80, "10.0.0.2", 4001, kSynAck), sec(1), 60);  // SynReceived
+  const auto c = [](std::uint8_t f) { return test::tcp("10.0.0.2", 4002, "10.0.0.1", 80, f); };
+  t.track(c(kSyn), sec(1), 60);
+  t.track(test::tcp("10.0.0.1", 80, "10.0.0.2", 4002, kSynAck), sec(1), 60);
+  t.track(c(kAck), sec(1), 60);  // established: the full TCP idle timeout
+  // A retransmitted SYN is a packet like any other: it pushes the deadline.
+  t.track(test::tcp("10.0.0.2", 4003, "10.0.0.1", 80, kSyn), sec(1), 60);
+  t.track(test::tcp("10.0.0.2", 4003, "10.0.0.1", 80, kSyn), sec(3), 60);
+
+  std::vector<Ended> ended;
+  t.expire(sec(29), collect(ended));
+  EXPECT_TRUE(ended.empty());
+  t.expire(sec(31), collect(ended));
+  ASSERT_EQ(ended.size(), 2U);
+  EXPECT_EQ(ended[0].flow.client_port, 4000);
+  EXPECT_EQ(ended[0].flow.tcp_state, TcpState::SynSent);
+  EXPECT_EQ(ended[0].why, EndReason::IdleTimeout);
+  EXPECT_EQ(ended[1].flow.client_port, 4001);
+  EXPECT_EQ(ended[1].flow.tcp_state, TcpState::SynReceived);
+  EXPECT_EQ(ended[1].why, EndReason::IdleTimeout);
+  t.expire(sec(33), collect(ended));
+  ASSERT_EQ(ended.size(), 3U);
+  EXPECT_EQ(ended[2].flow.client_port, 4003);
+  t.expire(sec(300), collect(ended));
+  EXPECT_EQ(ended.size(), 3U);
+  t.expire(sec(301), collect(ended));
+  ASSERT_EQ(ended.size(), 4U);
+  EXPECT_EQ(ended[3].flow.client_port, 4002);
+  EXPECT_EQ(ended[3].flow.tcp_state, TcpState::Established);
+}
+
+TEST(FlowTimeout, CompletedHandshakeLeavesTheHalfOpenClass) {
+  Table t(config());
+  const auto c = [](std::uint8_t f) { return test::tcp("10.0.0.2", 4000, "10.0.0.1", 80, f); };
+  t.track(c(kSyn), sec(0), 60);
+  t.track(test::tcp("10.0.0.3", 5000, "10.0.0.1", 80, kAck), sec(10), 60);  // open, mid-stream
+  t.track(test::tcp("10.0.0.1", 80, "10.0.0.2", 4000, kSynAck), sec(20), 60);
+  t.track(c(kAck), sec(25), 60);
+  std::vector<Ended> ended;
+  t.expire(sec(100), collect(ended));  // would have ended at 55 as a half-open flow
+  EXPECT_TRUE(ended.empty());
+  // The flow joined the open list at its back: behind the one touched at 10.
+  t.expire(sec(310), collect(ended));
+  ASSERT_EQ(ended.size(), 1U);
+  EXPECT_EQ(ended[0].flow.client_port, 5000);
+  t.expire(sec(325), collect(ended));
+  ASSERT_EQ(ended.size(), 2U);
+  EXPECT_EQ(ended[1].flow.client_port, 4000);
+  EXPECT_EQ(ended[1].why, EndReason::IdleTimeout);
+  EXPECT_EQ(t.counters().active, 0U);
 }
 
 TEST(FlowTimeout, ActiveTimeoutReportsAndRestarts) {
