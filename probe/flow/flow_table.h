@@ -20,6 +20,7 @@
 #include <array>
 #include <cstddef>
 #include <cstdint>
+#include <initializer_list>
 #include <limits>
 #include <random>
 #include <string_view>
@@ -47,10 +48,11 @@ struct FlowCounters {
   std::uint64_t active = 0;       // flows held now (including those waiting for their end)
   std::uint64_t created = 0;      // flow records started (new flows and restarts)
   std::uint64_t ended = 0;        // flow records ended (on_end calls)
-  std::uint64_t overflow = 0;     // packets not tracked because the table was full
+  std::uint64_t overflow = 0;     // packets not tracked because the table was full (no eviction)
   std::uint64_t peak = 0;         // most flows held at once
   std::uint64_t restarted = 0;    // active-timeout restarts (in created and ended)
   std::uint64_t port_reused = 0;  // TCP flows ended by a new SYN on the same key
+  std::uint64_t evicted = 0;      // flows ended by a full table for a new one (in ended)
 
   // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
   template <class F>
@@ -62,6 +64,7 @@ struct FlowCounters {
     f(std::string_view("peak"), peak);
     f(std::string_view("restarted"), restarted);
     f(std::string_view("port_reused"), port_reused);
+    f(std::string_view("evicted"), evicted);
   }
 };
 
@@ -76,7 +79,7 @@ class FlowTable {
     State state;
   };
   struct Hit {
-    Entry* entry = nullptr;  // null: table full, packet not tracked
+    Entry* entry = nullptr;  // null: table full and nothing evicted, packet not tracked
     Direction dir = Direction::ToServer;
     bool created = false;  // a new flow (not an active-timeout restart)
   };
@@ -89,10 +92,24 @@ class FlowTable {
   FlowTable& operator=(const FlowTable&) = delete;
 
   // Finds or creates the flow of this packet and accounts it (counters, last_seen, TCP state,
-  // direction). entry == nullptr when the table is full (counted as overflow: the packet is not
-  // tracked). `wire_bytes` = packet length on the wire. A SYN on a Closed/Reset TCP flow ends the
-  // old flow (reason TcpClosed, reported by the next expire()) and starts a new one.
-  Hit track(const decode::DecodedPacket& p, Timestamp ts, std::uint32_t wire_bytes);
+  // direction). `wire_bytes` = packet length on the wire. A SYN on a Closed/Reset TCP flow ends
+  // the old flow (reason TcpClosed, reported by the next expire()) and starts a new one.
+  //
+  // A new flow in a full table, with FlowConfig::evict_when_full, takes the slot of the least
+  // valuable flow: a port-reused flow waiting for its report first (it is over already), then the
+  // least recently touched half-open TCP flow, then finished TCP flow, then flow of any class.
+  // on_evict(Entry&, EndReason) is called exactly once for that flow, before its slot is reused,
+  // with EndReason::Evicted (TcpClosed for the port-reused one); it must not call back into the
+  // table, and any pointer to the victim's entry then denotes the new flow. Without eviction, or
+  // with a table of 0 slots, the packet is not tracked: entry == nullptr, counted as overflow.
+  template <class F>
+  Hit track(const decode::DecodedPacket& p, Timestamp ts, std::uint32_t wire_bytes, F&& on_evict);
+  // The same without a callback, and so without eviction whatever the configuration: ending a
+  // flow silently would skip the caller's cleanup of its State. A full table counts overflow.
+  Hit track(const decode::DecodedPacket& p, Timestamp ts, std::uint32_t wire_bytes) {
+    auto none = [](Entry&, EndReason) {};
+    return track_impl(p, ts, wire_bytes, false, none);
+  }
 
   // Ends the flows whose timeout passed at `now` (packet time), in deadline order, calling
   // on_end(Entry&, EndReason) before freeing each. An active timeout calls on_end(ActiveTimeout)
@@ -157,8 +174,16 @@ class FlowTable {
     return static_cast<std::size_t>(hash & bucket_mask_);
   }
   std::uint32_t find(const FlowKey& key, std::uint64_t hash) const;
-  std::uint32_t create(const NormalisedKey& nk, std::uint64_t hash,
-                       const decode::DecodedPacket& p, Timestamp ts);
+  template <class F>
+  Hit track_impl(const decode::DecodedPacket& p, Timestamp ts, std::uint32_t wire_bytes,
+                 bool evict, F& on_evict);
+  // A slot for a new flow: a released one, a fresh one, or (`evict`) one made free by ending the
+  // least valuable flow; kNil when none.
+  template <class F>
+  std::uint32_t take_slot(bool evict, F& on_evict);
+  [[nodiscard]] std::uint32_t eviction_victim() const;
+  void create(std::uint32_t i, const NormalisedKey& nk, std::uint64_t hash,
+              const decode::DecodedPacket& p, Timestamp ts);
   void account(std::uint32_t i, bool src_is_lo, const decode::DecodedPacket& p, Timestamp ts,
                std::uint32_t wire_bytes, Direction& dir);
   // Takes slot i out of the index and every list (it stays allocated).
@@ -224,8 +249,19 @@ std::uint32_t FlowTable<State>::find(const FlowKey& key, std::uint64_t hash) con
 }
 
 template <class State>
+template <class F>
 typename FlowTable<State>::Hit FlowTable<State>::track(const decode::DecodedPacket& p,
-                                                       Timestamp ts, std::uint32_t wire_bytes) {
+                                                       Timestamp ts, std::uint32_t wire_bytes,
+                                                       F&& on_evict) {
+  return track_impl(p, ts, wire_bytes, config_.evict_when_full, on_evict);
+}
+
+template <class State>
+template <class F>
+typename FlowTable<State>::Hit FlowTable<State>::track_impl(const decode::DecodedPacket& p,
+                                                            Timestamp ts,
+                                                            std::uint32_t wire_bytes, bool evict,
+                                                            F& on_evict) {
   clock_ = std::max(clock_, ts.usec);
   const NormalisedKey nk = normalise(p);
   const std::uint64_t hash = key_hash(nk.key, seed_);
@@ -244,11 +280,12 @@ typename FlowTable<State>::Hit FlowTable<State>::track(const decode::DecodedPack
 
   Hit hit;
   if (i == kNil) {
-    i = create(nk, hash, p, ts);
+    i = take_slot(evict, on_evict);
     if (i == kNil) {
       ++counters_.overflow;
       return hit;
     }
+    create(i, nk, hash, p, ts);
     hit.created = true;
   }
   account(i, nk.src_is_lo, p, ts, wire_bytes, hit.dir);
@@ -257,18 +294,49 @@ typename FlowTable<State>::Hit FlowTable<State>::track(const decode::DecodedPack
 }
 
 template <class State>
-std::uint32_t FlowTable<State>::create(const NormalisedKey& nk, std::uint64_t hash,
-                                       const decode::DecodedPacket& p, Timestamp ts) {
-  std::uint32_t i = free_head_;
-  if (i != kNil) {
-    free_head_ = slots_[i].chain;
-  } else if (fresh_ < capacity_) {
-    i = fresh_++;
+template <class F>
+std::uint32_t FlowTable<State>::take_slot(bool evict, F& on_evict) {
+  if (free_head_ == kNil && fresh_ < capacity_) {
     entries_.construct_next();
     slots_.construct_next();
-  } else {
-    return kNil;
+    return fresh_++;
   }
+  if (free_head_ == kNil && evict) {
+    // Full: every slot is on an idle list or the ending list, so a victim exists unless the
+    // table has no slot at all.
+    if (!ending_.empty()) {
+      const std::uint32_t v = ending_.front();
+      ending_.unlink(v, idle_link());
+      end(v, slots_[v].ending, on_evict);
+    } else if (const std::uint32_t v = eviction_victim(); v != kNil) {
+      detach(v);
+      ++counters_.evicted;
+      end(v, EndReason::Evicted, on_evict);
+    }
+  }
+  const std::uint32_t i = free_head_;
+  if (i != kNil) free_head_ = slots_[i].chain;
+  return i;
+}
+
+template <class State>
+std::uint32_t FlowTable<State>::eviction_victim() const {
+  // A half-open flow is most likely a scan or a flood, and a finished one has nothing left to
+  // say; either goes before a flow that may still carry data, however long that one was idle.
+  for (const Class c : {kTcpHalfOpen, kTcpFinished})
+    if (!idle_[c].empty()) return idle_[c].front();
+  std::uint32_t victim = kNil;
+  for (const IndexList& list : idle_) {
+    if (list.empty()) continue;
+    if (victim == kNil || slots_[list.front()].touched < slots_[victim].touched)
+      victim = list.front();
+  }
+  return victim;
+}
+
+template <class State>
+void FlowTable<State>::create(std::uint32_t i, const NormalisedKey& nk, std::uint64_t hash,
+                              const decode::DecodedPacket& p, Timestamp ts) {
   Slot& s = slots_[i];
   s.key = nk.key;
   s.hash = hash;
@@ -321,7 +389,6 @@ std::uint32_t FlowTable<State>::create(const NormalisedKey& nk, std::uint64_t ha
   ++counters_.created;
   ++counters_.active;
   counters_.peak = std::max(counters_.peak, counters_.active);
-  return i;
 }
 
 template <class State>

@@ -33,7 +33,7 @@ enum class EndReason : std::uint8_t {
   ActiveTimeout,
   TcpClosed,
   EndOfCapture,
-  Evicted,  // not used by the table (it never evicts); for callers that make room
+  Evicted,  // ended by a full table to make room for a new flow
 };
 
 // "none", "syn_sent", "syn_received", "established", "closing", "closed", "reset".
@@ -46,6 +46,9 @@ std::string_view end_reason_name(EndReason reason);
 // 0 (or less) disables the active timeout.
 struct FlowConfig {
   std::size_t max_flows = 262144;
+  // A full table ends its least valuable flow for a new one (half-open TCP first, then finished
+  // TCP, then the longest idle) instead of leaving the new flow untracked.
+  bool evict_when_full = true;
   std::int64_t tcp_half_open_usec = 30 * kUsecPerSecond;  // SYN or SYN-ACK seen, no final ACK
   std::int64_t tcp_idle_usec = 3600 * kUsecPerSecond;
   std::int64_t tcp_closed_usec = 10 * kUsecPerSecond;  // after FIN both ways or RST

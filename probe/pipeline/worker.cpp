@@ -130,7 +130,10 @@ void Worker::on_packet(const capture::RawPacket& raw) {
   }
   if (status != decode::DecodeStatus::Ok) return;
 
-  const auto hit = flows_->track(packet_, ts, raw.wire_length);
+  // A full table ends its least valuable flow for this one: that flow's record, findings and
+  // session end now, with reason "evicted".
+  const auto hit = flows_->track(packet_, ts, raw.wire_length,
+                                 [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
   if (hit.entry == nullptr) {
     ++counters_.untracked;
     return;

@@ -1,7 +1,7 @@
 // libFuzzer target: the flow table under an arbitrary packet sequence (few hosts and ports so
 // flows collide, arbitrary TCP flags, time that jumps forwards and back, expire/flush calls), a
-// small table so overflow and slot reuse happen. Checks the bookkeeping invariants after each
-// step: active == created - ended, active <= capacity, every end reported once.
+// small table so overflow, eviction and slot reuse happen. Checks the bookkeeping invariants
+// after each step: active == created - ended, active <= capacity, every end reported once.
 
 #include <cstddef>
 #include <cstdint>
@@ -78,7 +78,8 @@ extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size
           p.vlan_count = 1;
         }
         const std::uint64_t before = table.counters().created;
-        auto hit = table.track(p, ts, op);
+        // Half the packets may evict (reported like any other end), half may not.
+        auto hit = (op & 0x80U) != 0 ? table.track(p, ts, op, on_end) : table.track(p, ts, op);
         if (hit.entry == nullptr) {
           check(table.counters().created == before);
           break;
