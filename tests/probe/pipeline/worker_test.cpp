@@ -36,13 +36,14 @@ class Lines final : public output::EventOutput {
 };
 
 struct Rig {
-  explicit Rig(const char* rules_text = nullptr) {
+  explicit Rig(const char* rules_text = nullptr, std::size_t max_flows = 262144) {
     std::string error;
     classifier = classify::NdpiClassifier::create({}, error);
     if (rules_text != nullptr) program = compile(rules_text);
     stage.add_output(std::make_unique<Lines>(lines), events::EventTypeSet::all());
     WorkerConfig wc;
     wc.stats_interval_usec = 0;
+    wc.flows.max_flows = max_flows;
     worker = std::make_unique<Worker>(wc, program, *classifier, events, &stage);
     stage.start();
   }
@@ -107,6 +108,40 @@ TEST(Worker, SynOnlyFlowsHoldNoClassificationState) {
   EXPECT_EQ(rig.classifier->counters().held, 1U);
   for (int i = 0; i < 20; ++i) rig.packet(301000 + i, tcp_frame(1, 40000, 443, 1001, 5001, 0x10));
   EXPECT_EQ(rig.classifier->counters().held, 0U);
+}
+
+TEST(Worker, SynFloodEvictsHalfOpenFlowsNotTheEstablishedOne) {
+  Rig rig(nullptr, 64);
+  // One real connection, then a flood of SYNs from many sources.
+  rig.packet(0, tcp_frame(1, 40000, 502, 1000, 0, 0x02));
+  rig.packet(1, tcp_frame(1, 40000, 502, 7000, 1001, 0x12, {}, true));
+  rig.packet(2, tcp_frame(1, 40000, 502, 1001, 7001, 0x10));
+  for (int i = 0; i < 2000; ++i) {
+    Ipv4Opts o;
+    o.src = {172, 16, static_cast<std::uint8_t>(i >> 8), static_cast<std::uint8_t>(i)};
+    o.dst = {10, 0, 9, 9};
+    rig.packet(10 + i, ethernet(0x0800, ipv4(o, tcp(1024, 80, 1, 0, 0x02, 1024, {}))));
+  }
+  const Bytes request{0, 1, 0, 0, 0, 6, 1, 3, 0, 0, 0, 1};  // Modbus read of one register
+  rig.packet(5000, tcp_frame(1, 40000, 502, 1001, 7001, 0x18, request));
+  rig.worker->finish({});
+  rig.events.sync();
+  const auto& fc = rig.worker->flows().counters();
+  EXPECT_EQ(fc.overflow, 0U);
+  EXPECT_GE(fc.evicted, 1900U);
+  int evicted = 0, modbus_flows = 0;
+  for (const auto& l : rig.lines) {
+    auto j = nlohmann::json::parse(l);
+    if (j["event_type"] != "flow") continue;
+    if (j["flow"]["reason"] == "evicted") ++evicted;
+    if (j["dest_port"] == 502) {
+      ++modbus_flows;
+      EXPECT_EQ(j["flow"]["reason"], "end_of_capture");  // never evicted, one record
+      EXPECT_EQ(j["flow"]["pkts_toserver"], 3);
+    }
+  }
+  EXPECT_EQ(evicted, static_cast<int>(fc.evicted));
+  EXPECT_EQ(modbus_flows, 1);
 }
 
 TEST(Worker, UndecidedCotpFlowIsAbandonedPastItsBound) {
