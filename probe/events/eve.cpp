@@ -1,7 +1,6 @@
 #include "probe/events/eve.h"
 
 #include <charconv>
-#include <cstdio>
 #include <cstdlib>
 #include <cstring>
 #include <new>
@@ -89,7 +88,7 @@ std::string_view ip_proto_name(std::uint8_t proto) {
   }
   static const auto numbers = [] {
     std::array<std::array<char, 4>, 256> n{};
-    for (std::size_t i = 0; i < n.size(); ++i) std::snprintf(n[i].data(), 4, "%zu", i);
+    for (std::size_t i = 0; i < n.size(); ++i) std::to_chars(n[i].data(), n[i].data() + 3, i);
     return n;
   }();
   return numbers[proto].data();
