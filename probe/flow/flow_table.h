@@ -9,12 +9,13 @@
 // two intrusive lists: the idle list of its timeout class (TCP half-open, open and finished, UDP,
 // other), ordered by last touch, and the age list ordered by start, for the active timeout. Both
 // orders follow the table clock (the latest packet time seen), so each list head is the next to
-// expire: expire() costs O(flows ended), never O(table).
+// expire: expire() costs O(flows ended), never O(table). The same heads give the eviction victim
+// of a full table in O(1): half-open TCP first, then finished TCP, then the longest idle.
 //
 // Invariants: no heap allocation after construction (a first use of a slot may fault in a page);
-// active == created - ended; a flow is ended through on_end exactly once per record (an
-// active-timeout restart starts a new record); the on_end callback must not call back into the
-// table. Not thread-safe: one table per worker.
+// active == created - ended; a flow is ended through on_end or on_evict exactly once per record
+// (an active-timeout restart starts a new record); callbacks must not call back into the table.
+// Not thread-safe: one table per worker.
 
 #include <algorithm>
 #include <array>
@@ -121,6 +122,11 @@ class FlowTable {
   template <class F>
   void flush(EndReason why, F&& on_end);
 
+  // The slot of an entry of this table, in [0, capacity()): fixed for the flow's life (restarts
+  // included) and taken by a later flow once it ended, so callers can key side arrays by it.
+  [[nodiscard]] std::uint32_t index_of(const Entry& e) const {
+    return static_cast<std::uint32_t>(entries_.index_of(e));
+  }
   [[nodiscard]] const Counters& counters() const { return counters_; }
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
 
