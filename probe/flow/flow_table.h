@@ -24,7 +24,6 @@
 #include <initializer_list>
 #include <limits>
 #include <random>
-#include <string_view>
 #include <type_traits>
 
 #include "common/timestamp.h"
@@ -43,31 +42,6 @@ namespace limen::flow {
 constexpr bool is_service_port(std::uint8_t ip_proto, std::uint16_t port) {
   return port < 1024 || dissect::find_dissector(ip_proto, port) != nullptr;
 }
-
-
-struct FlowCounters {
-  std::uint64_t active = 0;       // flows held now (including those waiting for their end)
-  std::uint64_t created = 0;      // flow records started (new flows and restarts)
-  std::uint64_t ended = 0;        // flow records ended (on_end calls)
-  std::uint64_t overflow = 0;     // packets not tracked because the table was full (no eviction)
-  std::uint64_t peak = 0;         // most flows held at once
-  std::uint64_t restarted = 0;    // active-timeout restarts (in created and ended)
-  std::uint64_t port_reused = 0;  // TCP flows ended by a new SYN on the same key
-  std::uint64_t evicted = 0;      // flows ended by a full table for a new one (in ended)
-
-  // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
-  template <class F>
-  void for_each(F&& f) const {
-    f(std::string_view("active"), active);
-    f(std::string_view("created"), created);
-    f(std::string_view("ended"), ended);
-    f(std::string_view("overflow"), overflow);
-    f(std::string_view("peak"), peak);
-    f(std::string_view("restarted"), restarted);
-    f(std::string_view("port_reused"), port_reused);
-    f(std::string_view("evicted"), evicted);
-  }
-};
 
 template <class State>
 class FlowTable {
