@@ -94,6 +94,9 @@ po::options_description describe(ProbeOptions& o) {
        "flows tracked at once; beyond this packets are counted as not tracked")
       ("tcp-timeout", po::value(&o.tcp_timeout)->default_value(o.tcp_timeout),
        "idle TCP flow timeout")
+      ("tcp-half-open-timeout",
+       po::value(&o.tcp_half_open_timeout)->default_value(o.tcp_half_open_timeout),
+       "idle timeout of a TCP flow whose handshake has not completed (SYN scans and floods)")
       ("udp-timeout", po::value(&o.udp_timeout)->default_value(o.udp_timeout),
        "idle UDP flow timeout")
       ("other-timeout", po::value(&o.other_timeout)->default_value(o.other_timeout),
@@ -122,8 +125,8 @@ std::string check(const ProbeOptions& o) {
   if (o.stats_interval < 0) return "--stats-interval cannot be negative";
   if (o.max_flows < 16 || o.max_flows > (1U << 26))
     return "--max-flows must be between 16 and 67108864";
-  for (int t : {o.tcp_timeout, o.udp_timeout, o.other_timeout, o.active_timeout,
-                o.fragment_timeout})
+  for (int t : {o.tcp_timeout, o.tcp_half_open_timeout, o.udp_timeout, o.other_timeout,
+                o.active_timeout, o.fragment_timeout})
     if (t < 1 || t > 86400) return "timeouts must be between 1 and 86400 seconds";
   if (o.max_fragments < 1 || o.max_fragments > (1U << 20))
     return "--max-fragments must be between 1 and 1048576";

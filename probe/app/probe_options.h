@@ -29,6 +29,7 @@ struct ProbeOptions {
 
   std::size_t max_flows = 262144;
   int tcp_timeout = 3600;
+  int tcp_half_open_timeout = 30;       // SYN or SYN-ACK seen, handshake not complete
   int udp_timeout = 120;
   int other_timeout = 60;
   int active_timeout = 1800;

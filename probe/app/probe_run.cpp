@@ -181,6 +181,7 @@ int run_probe(const ProbeOptions& o) {
   wc.decoder.fragment_timeout_usec = o.fragment_timeout * kUsecPerSecond;
   wc.flows.max_flows = o.max_flows;
   wc.flows.tcp_idle_usec = o.tcp_timeout * kUsecPerSecond;
+  wc.flows.tcp_half_open_usec = o.tcp_half_open_timeout * kUsecPerSecond;
   wc.flows.udp_idle_usec = o.udp_timeout * kUsecPerSecond;
   wc.flows.other_idle_usec = o.other_timeout * kUsecPerSecond;
   wc.flows.active_timeout_usec = o.active_timeout * kUsecPerSecond;

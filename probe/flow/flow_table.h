@@ -9,12 +9,13 @@
 // two intrusive lists: the idle list of its timeout class (TCP half-open, open and finished, UDP,
 // other), ordered by last touch, and the age list ordered by start, for the active timeout. Both
 // orders follow the table clock (the latest packet time seen), so each list head is the next to
-// expire: expire() costs O(flows ended), never O(table).
+// expire: expire() costs O(flows ended), never O(table). The same heads give the eviction victim
+// of a full table in O(1): half-open TCP first, then finished TCP, then the longest idle.
 //
 // Invariants: no heap allocation after construction (a first use of a slot may fault in a page);
-// active == created - ended; a flow is ended through on_end exactly once per record (an
-// active-timeout restart starts a new record); the on_end callback must not call back into the
-// table. Not thread-safe: one table per worker.
+// active == created - ended; a flow is ended through on_end or on_evict exactly once per record
+// (an active-timeout restart starts a new record); callbacks must not call back into the table.
+// Not thread-safe: one table per worker.
 
 #include <algorithm>
 #include <array>
@@ -23,7 +24,6 @@
 #include <initializer_list>
 #include <limits>
 #include <random>
-#include <string_view>
 #include <type_traits>
 
 #include "common/timestamp.h"
@@ -42,31 +42,6 @@ namespace limen::flow {
 constexpr bool is_service_port(std::uint8_t ip_proto, std::uint16_t port) {
   return port < 1024 || dissect::find_dissector(ip_proto, port) != nullptr;
 }
-
-
-struct FlowCounters {
-  std::uint64_t active = 0;       // flows held now (including those waiting for their end)
-  std::uint64_t created = 0;      // flow records started (new flows and restarts)
-  std::uint64_t ended = 0;        // flow records ended (on_end calls)
-  std::uint64_t overflow = 0;     // packets not tracked because the table was full (no eviction)
-  std::uint64_t peak = 0;         // most flows held at once
-  std::uint64_t restarted = 0;    // active-timeout restarts (in created and ended)
-  std::uint64_t port_reused = 0;  // TCP flows ended by a new SYN on the same key
-  std::uint64_t evicted = 0;      // flows ended by a full table for a new one (in ended)
-
-  // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
-  template <class F>
-  void for_each(F&& f) const {
-    f(std::string_view("active"), active);
-    f(std::string_view("created"), created);
-    f(std::string_view("ended"), ended);
-    f(std::string_view("overflow"), overflow);
-    f(std::string_view("peak"), peak);
-    f(std::string_view("restarted"), restarted);
-    f(std::string_view("port_reused"), port_reused);
-    f(std::string_view("evicted"), evicted);
-  }
-};
 
 template <class State>
 class FlowTable {
@@ -121,6 +96,11 @@ class FlowTable {
   template <class F>
   void flush(EndReason why, F&& on_end);
 
+  // The slot of an entry of this table, in [0, capacity()): fixed for the flow's life (restarts
+  // included) and taken by a later flow once it ended, so callers can key side arrays by it.
+  [[nodiscard]] std::uint32_t index_of(const Entry& e) const {
+    return static_cast<std::uint32_t>(entries_.index_of(e));
+  }
   [[nodiscard]] const Counters& counters() const { return counters_; }
   [[nodiscard]] std::size_t capacity() const { return capacity_; }
 

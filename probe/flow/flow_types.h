@@ -1,6 +1,6 @@
 #pragma once
-// The value types of the flow table: directions, TCP states, end reasons, the configuration and
-// the per-flow record that events report. All plain data with no heap, so a record can be copied
+// The value types of the flow table: directions, TCP states, end reasons, the configuration,
+// the per-flow record that events report and the table's counters. All plain data with no heap, so a record can be copied
 // out of the table or sit inside a table slot.
 //
 // Invariants: `client_*` is the endpoint that opened the flow (sender of the first packet, or the
@@ -72,6 +72,30 @@ struct Flow {
   std::array<std::uint64_t, 2> packets{}, bytes{};  // by Direction; bytes on the wire
   TcpState tcp_state = TcpState::None;
   std::array<std::uint8_t, 2> tcp_flags{};  // OR of the TCP flags seen, by Direction
+};
+
+struct FlowCounters {
+  std::uint64_t active = 0;       // flows held now (including those waiting for their end)
+  std::uint64_t created = 0;      // flow records started (new flows and restarts)
+  std::uint64_t ended = 0;        // flow records ended (on_end and on_evict calls)
+  std::uint64_t overflow = 0;     // packets not tracked because the table was full (no eviction)
+  std::uint64_t peak = 0;         // most flows held at once
+  std::uint64_t restarted = 0;    // active-timeout restarts (in created and ended)
+  std::uint64_t port_reused = 0;  // TCP flows ended by a new SYN on the same key
+  std::uint64_t evicted = 0;      // flows ended by a full table for a new one (in ended)
+
+  // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
+  template <class F>
+  void for_each(F&& f) const {
+    f(std::string_view("active"), active);
+    f(std::string_view("created"), created);
+    f(std::string_view("ended"), ended);
+    f(std::string_view("overflow"), overflow);
+    f(std::string_view("peak"), peak);
+    f(std::string_view("restarted"), restarted);
+    f(std::string_view("port_reused"), port_reused);
+    f(std::string_view("evicted"), evicted);
+  }
 };
 
 }  // namespace limen::flow

@@ -6,6 +6,7 @@
 #include <chrono>
 #include <cstdint>
 #include <fstream>
+#include <utility>
 #include <vector>
 
 #include "flow_test_util.h"
@@ -67,6 +68,57 @@ TEST(FlowTableMemory, HugeTableIsCheapToBuildAndWorks) {
   });
   EXPECT_EQ(ended, 2000U);
   EXPECT_EQ(t->counters().active, 0U);
+}
+
+TEST(FlowTableMemory, IndexOfIsStableForTheFlowsLife) {
+  FlowConfig c;
+  c.max_flows = 64;
+  c.active_timeout_usec = 100 * kUsecPerSecond;
+  c.udp_idle_usec = 1000 * kUsecPerSecond;
+  Table t(c);
+  std::vector<std::uint32_t> index(8);
+  std::vector<bool> used(64, false);
+  for (std::uint32_t n = 0; n < 8; ++n) {
+    auto h = t.track(nth_flow(n), sec(0), 60);
+    index[n] = t.index_of(*h.entry);
+    ASSERT_LT(index[n], t.capacity());
+    ASSERT_FALSE(used[index[n]]) << "two live flows share a slot";
+    used[index[n]] = true;
+  }
+  // Packets in both directions, other flows coming and going, and an active-timeout restart.
+  for (std::uint32_t round = 1; round <= 3; ++round) {
+    auto other = t.track(nth_flow(100 + round), sec(round * 50), 60);
+    std::vector<std::uint32_t> ended;
+    t.expire(sec(round * 50), [&](Table::Entry& e, EndReason) { ended.push_back(t.index_of(e)); });
+    for (std::uint32_t n = 0; n < 8; ++n) {
+      auto back = nth_flow(n);
+      std::swap(back.src, back.dst);
+      std::swap(back.src_port, back.dst_port);
+      auto h = t.track(back, sec(round * 50), 60);
+      ASSERT_FALSE(h.created);
+      ASSERT_EQ(t.index_of(*h.entry), index[n]);
+    }
+    ASSERT_NE(t.index_of(*other.entry), index[0]);
+  }
+  EXPECT_GT(t.counters().restarted, 0U);
+}
+
+TEST(FlowTableMemory, FreedSlotsAreReusedBeforeFreshOnes) {
+  // Memory follows the peak of live flows: a table that keeps 4 flows at a time never uses a
+  // fifth slot, however many flows pass through it.
+  FlowConfig c;
+  c.max_flows = 1024;
+  Table t(c);
+  std::vector<std::uint32_t> seen;
+  for (std::uint32_t round = 0; round < 50; ++round) {
+    for (std::uint32_t n = 0; n < 4; ++n) {
+      auto h = t.track(nth_flow(round * 4 + n), sec(round * 1000), 60);
+      ASSERT_NE(h.entry, nullptr);
+      ASSERT_LT(t.index_of(*h.entry), 4U);
+    }
+    t.expire(sec(round * 1000 + 500), [](Table::Entry&, EndReason) {});
+    ASSERT_EQ(t.counters().active, 0U);
+  }
 }
 
 }  // namespace
