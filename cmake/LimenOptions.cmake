@@ -6,17 +6,15 @@ option(LIMEN_FUZZ "Build the libFuzzer targets (needs clang)" OFF)
 set(LIMEN_SKIP_DISSECTORS "" CACHE STRING "Dissector folders to leave out (list)")
 
 # A build type of its own for the sanitizer run: scripts/test builds it beside the normal one.
-set(CMAKE_CXX_FLAGS_SANITIZE
-    "-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=all"
-    CACHE STRING "C++ flags for the Sanitize build type")
-set(CMAKE_C_FLAGS_SANITIZE "${CMAKE_CXX_FLAGS_SANITIZE}" CACHE STRING "C flags for Sanitize")
-set(CMAKE_EXE_LINKER_FLAGS_SANITIZE "-fsanitize=address,undefined"
-    CACHE STRING "Linker flags for the Sanitize build type")
-set(CMAKE_SHARED_LINKER_FLAGS_SANITIZE "-fsanitize=address,undefined"
-    CACHE STRING "Shared linker flags for the Sanitize build type")
+# The flags are added as options, not through CMAKE_CXX_FLAGS_SANITIZE: CMake creates that cache
+# entry empty for an unknown build type before this file runs, and a cached default would never
+# take effect (the "sanitizer" build then had no sanitizer at all).
 set(LIMEN_SANITIZE OFF)
 if(CMAKE_BUILD_TYPE STREQUAL "Sanitize")
   set(LIMEN_SANITIZE ON)
+  add_compile_options(-O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
 endif()
 
 add_library(limen_warnings INTERFACE)
