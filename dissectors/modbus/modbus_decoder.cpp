@@ -280,7 +280,7 @@ std::uint16_t value_at(const Pdu& pdu, std::size_t i) {
   if (pdu.value_kind == ValueKind::Registers && 2 * i + 1 < pdu.values.size())
     return static_cast<std::uint16_t>(pdu.values[2 * i] << 8 | pdu.values[2 * i + 1]);
   if (pdu.value_kind == ValueKind::Coils && i / 8 < pdu.values.size())
-    return static_cast<std::uint16_t>((pdu.values[i / 8] >> static_cast<unsigned>(i % 8)) & 1U);
+    return static_cast<std::uint16_t>((static_cast<unsigned>(pdu.values[i / 8]) >> (i % 8)) & 1U);
   return 0;
 }
 
