@@ -10,7 +10,9 @@ namespace {
 
 unsigned max_length(const IpAddress& a) { return a.is_v4() ? 32U : 128U; }
 
-bool bit(const IpAddress& a, unsigned i) { return ((a.bytes()[i / 8] >> (7U - i % 8U)) & 1U) != 0; }
+bool bit(const IpAddress& a, unsigned i) {
+  return ((static_cast<unsigned>(a.bytes()[i / 8]) >> (7U - i % 8U)) & 1U) != 0;
+}
 
 // The address with the bits past `length` cleared (fill=false) or set (fill=true).
 IpAddress with_host_bits(const IpAddress& a, unsigned length, bool fill) {
