@@ -1,7 +1,8 @@
 #pragma once
 // ByteWriter: appends integers and byte strings to a std::vector in a given byte order, and
 // patches length fields once the body they count has been written. Every message the generator
-// builds goes through it, so no struct is ever cast over bytes.
+// builds goes through it, so no struct is ever cast over bytes. Appends grow the vector; patches
+// go through at(), so a wrong offset throws instead of writing past the message.
 
 #include <cstddef>
 #include <cstdint>
@@ -32,8 +33,8 @@ class ByteWriter {
   void put_be16(std::size_t at, std::size_t v) { patch_big(at, v, 2); }
   void put_be24(std::size_t at, std::size_t v) { patch_big(at, v, 3); }
   void put_le16(std::size_t at, std::size_t v) {
-    out_[at] = static_cast<std::uint8_t>(v);
-    out_[at + 1] = static_cast<std::uint8_t>(v >> 8);
+    out_.at(at) = static_cast<std::uint8_t>(v);
+    out_.at(at + 1) = static_cast<std::uint8_t>(v >> 8);
   }
 
  private:
@@ -45,7 +46,7 @@ class ByteWriter {
   }
   void patch_big(std::size_t at, std::size_t v, int n) {
     for (int i = 0; i < n; ++i) {
-      out_[at + static_cast<std::size_t>(i)] = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
+      out_.at(at + static_cast<std::size_t>(i)) = static_cast<std::uint8_t>(v >> (8 * (n - 1 - i)));
     }
   }
   std::vector<std::uint8_t>& out_;

@@ -34,6 +34,7 @@ void Emitter::advance(std::uint64_t now_us) {
     const auto& frame = slots_[next.slot];
     if (full_ || writer_.bytes() + kRecordHeader + frame.size() > size_limit_) {
       full_ = true;
+      ++dropped_;
       continue;
     }
     const std::uint64_t ts = std::max(next.ts, last_written_ + 1);

@@ -31,6 +31,9 @@ class Emitter {
   void drain() { advance(std::numeric_limits<std::uint64_t>::max()); }
   [[nodiscard]] bool full() const { return full_; }
   [[nodiscard]] std::uint64_t clock() const { return clock_; }
+  // Timestamp of the last frame written, and how many frames the size limit dropped.
+  [[nodiscard]] std::uint64_t last_written() const { return last_written_; }
+  [[nodiscard]] std::uint64_t dropped() const { return dropped_; }
 
  private:
   struct Pending {
@@ -49,6 +52,7 @@ class Emitter {
   std::uint64_t order_ = 0;
   std::uint64_t clock_ = 0;
   std::uint64_t last_written_ = 0;
+  std::uint64_t dropped_ = 0;
   bool full_ = false;
 };
 

@@ -215,6 +215,13 @@ Bytes tls_client_finished(Rng& rng) {
   return out;
 }
 
+Bytes tls_application_data(Rng& rng, std::uint32_t n) {
+  Bytes out;
+  ByteWriter w(out);
+  application_data(w, rng, n);
+  return out;
+}
+
 Bytes dns_query(std::uint16_t id, std::string_view name) {
   Bytes out;
   ByteWriter w(out);

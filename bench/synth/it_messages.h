@@ -25,6 +25,8 @@ Bytes tls_client_hello(std::string_view sni, Rng& rng, const Bytes& session_id);
 Bytes tls_server_flight(Rng& rng, const Bytes& session_id, std::uint32_t encrypted);
 // The client's ChangeCipherSpec and its encrypted Finished.
 Bytes tls_client_finished(Rng& rng);
+// One application-data record of n encrypted bytes (n <= 16401), e.g. an HTTP/2 request.
+Bytes tls_application_data(Rng& rng, std::uint32_t n);
 
 // A recursive query for an A record, and the answer (one A record, or NXDOMAIN).
 Bytes dns_query(std::uint16_t id, std::string_view name);

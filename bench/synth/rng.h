@@ -33,7 +33,8 @@ class Rng {
   // Uniform in [0, n); n = 0 gives 0. Lemire's multiply-shift: no modulo bias worth measuring
   // for the small ranges used here, and no loop.
   std::uint64_t below(std::uint64_t n) {
-    return static_cast<std::uint64_t>((static_cast<unsigned __int128>(next()) * n) >> 64);
+    __extension__ using Wide = unsigned __int128;  // GCC and Clang; -Wpedantic knows it is one
+    return static_cast<std::uint64_t>((static_cast<Wide>(next()) * n) >> 64);
   }
   // Uniform in [lo, hi], both included.
   std::uint64_t between(std::uint64_t lo, std::uint64_t hi) { return lo + below(hi - lo + 1); }
