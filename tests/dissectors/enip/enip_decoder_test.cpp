@@ -6,6 +6,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdint>
+#include <deque>
 #include <span>
 #include <string_view>
 
@@ -18,6 +19,13 @@ namespace limen::dissect::enip {
 namespace {
 
 using namespace test;  // NOLINT: builders
+
+// A decoded message holds views into its input, so the input must outlive it. Builders return
+// temporaries: the bytes a test decodes are kept here for the rest of the run.
+std::span<const std::uint8_t> kept(Bytes b) {
+  static std::deque<Bytes> store;
+  return store.emplace_back(std::move(b));
+}
 
 std::string_view text(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};  // NOLINT: char view
@@ -98,7 +106,7 @@ TEST(EnipDecoder, PathFormats) {
   const Bytes p{0x21, 0x00, 0x37, 0x01, 0x26, 0x00, 0x78, 0x56, 0x34, 0x12, 0x30, 0x02,
                 0x91, 0x03, 'a', 'b', 'c', 0x00};
   CipMessage cip;
-  ASSERT_EQ(decode_cip(request(0x10, p), false, cip).status, CipStatus::Ok);
+  ASSERT_EQ(decode_cip(kept(request(0x10, p)), false, cip).status, CipStatus::Ok);
   EXPECT_EQ(cip.class_id, 0x0137U);
   EXPECT_EQ(cip.instance, 0x12345678U);
   EXPECT_EQ(cip.attribute, 2U);
@@ -109,7 +117,7 @@ TEST(EnipDecoder, PathFormats) {
 TEST(EnipDecoder, PortSegmentsAreSkipped) {
   const Bytes p{0x01, 0x00, 0x12, 0x03, '1', '.', '2', 0x00, 0x20, 0x02, 0x24, 0x01};
   CipMessage cip;
-  ASSERT_EQ(decode_cip(request(0x01, p), false, cip).status, CipStatus::Ok);
+  ASSERT_EQ(decode_cip(kept(request(0x01, p)), false, cip).status, CipStatus::Ok);
   EXPECT_EQ(cip.class_id, 2U);
   EXPECT_TRUE(cip.path_anomaly.empty());
 }
@@ -136,7 +144,7 @@ TEST(EnipDecoder, HostilePathLengths) {
 
 TEST(EnipDecoder, ResponseStatus) {
   CipMessage cip;
-  ASSERT_EQ(decode_cip(response(0x10, 0x0F, {0x34, 0x12}), true, cip).status, CipStatus::Ok);
+  ASSERT_EQ(decode_cip(kept(response(0x10, 0x0F, {0x34, 0x12})), true, cip).status, CipStatus::Ok);
   EXPECT_EQ(cip.service, 0x10);
   EXPECT_TRUE(cip.response);
   EXPECT_EQ(cip.general_status, 0x0F);
@@ -146,8 +154,8 @@ TEST(EnipDecoder, ResponseStatus) {
   EXPECT_EQ(decode_cip(Bytes{0x90, 0x00, 0x01, 0x05, 0x00}, true, cip).status,
             CipStatus::Malformed);
   // Direction and response bit disagree.
-  EXPECT_EQ(decode_cip(response(0x10), false, cip).status, CipStatus::Malformed);
-  EXPECT_EQ(decode_cip(request(0x10, path(1, 1)), true, cip).status, CipStatus::Malformed);
+  EXPECT_EQ(decode_cip(kept(response(0x10)), false, cip).status, CipStatus::Malformed);
+  EXPECT_EQ(decode_cip(kept(request(0x10, path(1, 1))), true, cip).status, CipStatus::Malformed);
   EXPECT_EQ(decode_cip(Bytes{}, true, cip).status, CipStatus::Malformed);
 }
 
@@ -210,18 +218,18 @@ TEST(EnipDecoder, HostileCpfLengths) {
   Message msg;
   // Item count 17.
   Bytes d{0, 0, 0, 0, 0, 0, 17, 0};
-  EXPECT_EQ(decode_message(encap(0x006F, d), msg).status, DecodeStatus::Malformed);
+  EXPECT_EQ(decode_message(kept(encap(0x006F, d)), msg).status, DecodeStatus::Malformed);
   // One item whose length runs past the data.
   d = {0, 0, 0, 0, 0, 0, 1, 0, 0xB2, 0x00, 0x40, 0x00, 0x0E};
-  EXPECT_EQ(decode_message(encap(0x006F, d), msg).status, DecodeStatus::Malformed);
+  EXPECT_EQ(decode_message(kept(encap(0x006F, d)), msg).status, DecodeStatus::Malformed);
   // Connected address item of the wrong size; connected data without a sequence count.
   d = {0, 0, 0, 0, 0, 0, 1, 0, 0xA1, 0x00, 0x02, 0x00, 0x01, 0x02};
-  EXPECT_EQ(decode_message(encap(0x0070, d), msg).status, DecodeStatus::Malformed);
+  EXPECT_EQ(decode_message(kept(encap(0x0070, d)), msg).status, DecodeStatus::Malformed);
   d = {0, 0, 0, 0, 0, 0, 1, 0, 0xB1, 0x00, 0x01, 0x00, 0x01};
-  EXPECT_EQ(decode_message(encap(0x0070, d), msg).status, DecodeStatus::Malformed);
+  EXPECT_EQ(decode_message(kept(encap(0x0070, d)), msg).status, DecodeStatus::Malformed);
   // Shorter than interface handle + timeout.
-  EXPECT_EQ(decode_message(encap(0x006F, {0, 0, 0}), msg).status, DecodeStatus::Malformed);
-  EXPECT_EQ(decode_message(encap(0x0065, {0x01}), msg).status, DecodeStatus::Malformed);
+  EXPECT_EQ(decode_message(kept(encap(0x006F, {0, 0, 0})), msg).status, DecodeStatus::Malformed);
+  EXPECT_EQ(decode_message(kept(encap(0x0065, {0x01})), msg).status, DecodeStatus::Malformed);
 }
 
 Bytes identity_reply() {
@@ -248,7 +256,7 @@ Bytes identity_reply() {
 
 TEST(EnipDecoder, ListIdentityReply) {
   Message msg;
-  ASSERT_EQ(decode_message(identity_reply(), msg).status, DecodeStatus::Ok);
+  ASSERT_EQ(decode_message(kept(identity_reply()), msg).status, DecodeStatus::Ok);
   ASSERT_TRUE(msg.has_identity);
   EXPECT_EQ(msg.identity.vendor_id, 1);
   EXPECT_EQ(msg.identity.device_type, 0x0E);

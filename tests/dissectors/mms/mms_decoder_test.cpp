@@ -3,6 +3,7 @@
 
 #include <gtest/gtest.h>
 
+#include <deque>
 #include <string>
 
 #include "dissectors/mms/mms_ber.h"
@@ -21,8 +22,15 @@ using test::wrap;
 
 std::string text(std::span<const std::uint8_t> s) { return {s.begin(), s.end()}; }
 
-DecodeResult decode_ok(const Bytes& tsdu, Pdu& pdu) {
-  const DecodeResult r = decode(tsdu, pdu);
+// A decoded message holds views into its input, so the input must outlive it. Builders return
+// temporaries: the bytes a test decodes are kept here for the rest of the run.
+std::span<const std::uint8_t> kept(Bytes b) {
+  static std::deque<Bytes> store;
+  return store.emplace_back(std::move(b));
+}
+
+DecodeResult decode_ok(Bytes tsdu, Pdu& pdu) {
+  const DecodeResult r = decode(kept(std::move(tsdu)), pdu);
   EXPECT_EQ(r.status, DecodeStatus::Ok) << r.reason;
   return r;
 }
@@ -136,7 +144,7 @@ TEST(MmsDecoder, HostileLengths) {
   EXPECT_EQ(status(hex("0d04c1ff0200")), DecodeStatus::Invalid);
   // Not an MMS tag, not a session SPDU, GT without DT.
   EXPECT_EQ(status(wrap(hex("3000"))), DecodeStatus::Invalid);
-  EXPECT_TRUE(decode(hex("32010000000100"), pdu).violation);
+  EXPECT_TRUE(decode(kept(hex("32010000000100")), pdu).violation);
   EXPECT_EQ(status(hex("01000500")), DecodeStatus::Invalid);
   // Empty confirmed request: no invoke id.
   EXPECT_EQ(status(wrap(hex("a000"))), DecodeStatus::Invalid);

@@ -6,6 +6,7 @@
 
 #include <algorithm>
 #include <cstdint>
+#include <deque>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -18,12 +19,19 @@ namespace {
 
 using namespace test;  // NOLINT: the byte builders
 
+// A decoded message holds views into its input, so the input must outlive it. Builders return
+// temporaries: the bytes a test decodes are kept here for the rest of the run.
+std::span<const std::uint8_t> kept(Bytes b) {
+  static std::deque<Bytes> store;
+  return store.emplace_back(std::move(b));
+}
+
 std::string_view text(std::span<const std::uint8_t> b) {
   return {reinterpret_cast<const char*>(b.data()), b.size()};  // NOLINT: char view
 }
 
-DecodeResult decode(const Bytes& b, Chunk& c, bool visible = true) {
-  return decode_chunk(b, visible, c);
+DecodeResult decode(Bytes b, Chunk& c, bool visible = true) {
+  return decode_chunk(kept(std::move(b)), visible, c);
 }
 
 TEST(OpcuaDecoder, Hello) {
