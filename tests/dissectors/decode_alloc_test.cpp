@@ -3,30 +3,9 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "dissectors/packet/packet_decoder.h"
 #include "tests/dissectors/frame_builder.h"
-
-// GCC pairs the inlined std::allocator calls with these replacements and reports a mismatch
-// that does not exist (both sides use malloc/free here).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/counting_allocator.h"
 
 namespace limen::decode {
 namespace {
@@ -53,11 +32,11 @@ TEST(DecodeAllocation, SteadyStateDecodingDoesNotAllocate) {
     return ok;
   };
   ASSERT_EQ(round(), 3U);  // warms the reassembly pool
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = limen::testing::allocations();
   EXPECT_GT(before, 0U);  // the counter does see allocations (building the frames made some)
   std::size_t ok = 0;
   for (int i = 0; i < 200; ++i) ok += round();
-  EXPECT_EQ(g_allocations.load() - before, 0U);
+  EXPECT_EQ(limen::testing::allocations() - before, 0U);
   EXPECT_EQ(ok, 600U);
 }
 

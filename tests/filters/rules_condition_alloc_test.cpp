@@ -3,30 +3,8 @@
 // Global operator new is counted in this binary.
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
-#include <new>
-
 #include "tests/filters/condition_test_util.h"
-
-// GCC pairs the inlined std::allocator calls with these replacements and
-// reports a mismatch that does not exist (both sides use malloc/free here).
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-} // namespace
-
-void *operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void *p = std::malloc(n != 0 ? n : 1))
-    return p;
-  throw std::bad_alloc();
-}
-void operator delete(void *p) noexcept { std::free(p); }
-void operator delete(void *p, std::size_t) noexcept { std::free(p); }
+#include "tests/support/counting_allocator.h"
 
 namespace limen::rules {
 namespace {
@@ -53,7 +31,7 @@ TEST(RulesConditionAlloc, EvaluatingTransactionsDoesNotAllocate) {
   ts.back().append(test::kMbRegisters, 150);
   ts.push_back(test::dnp3(13, "cold_restart", Operation::Restart));
   ts.push_back(test::mqtt("plant/line1"));
-  const std::size_t before = g_allocations.load();
+  const std::size_t before = limen::testing::allocations();
   EXPECT_GT(before, 0U); // the counter sees allocations (compiling made many)
   std::size_t findings = 0;
   for (int i = 0; i < 100; ++i) {
@@ -61,7 +39,7 @@ TEST(RulesConditionAlloc, EvaluatingTransactionsDoesNotAllocate) {
     for (const auto &t : ts)
       findings += p.evaluate_transaction(f, v, t).count;
   }
-  EXPECT_EQ(g_allocations.load() - before, 0U);
+  EXPECT_EQ(limen::testing::allocations() - before, 0U);
   // read: none; write: unauthorized + alert 30; dnp3: denied + unauthorized;
   // mqtt: unauthorized
   // + alert 40.

@@ -5,11 +5,8 @@
 
 #include <gtest/gtest.h>
 
-#include <atomic>
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
-#include <new>
 #include <vector>
 
 #include "probe/capture/packet_source.h"
@@ -17,30 +14,8 @@
 #include "probe/output/file_output.h"
 #include "probe/output/output_stage.h"
 #include "probe/pipeline/worker.h"
+#include "tests/support/counting_allocator.h"
 #include "tests/support/test_paths.h"
-
-#if defined(__GNUC__) && !defined(__clang__)
-#pragma GCC diagnostic ignored "-Wmismatched-new-delete"
-#endif
-
-namespace {
-std::atomic<std::size_t> g_allocations{0};
-}  // namespace
-
-void* operator new(std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void* operator new[](std::size_t n) {
-  g_allocations.fetch_add(1, std::memory_order_relaxed);
-  if (void* p = std::malloc(n != 0 ? n : 1)) return p;
-  throw std::bad_alloc();
-}
-void operator delete(void* p) noexcept { std::free(p); }
-void operator delete(void* p, std::size_t) noexcept { std::free(p); }
-void operator delete[](void* p) noexcept { std::free(p); }
-void operator delete[](void* p, std::size_t) noexcept { std::free(p); }
 
 namespace limen::pipeline {
 namespace {
@@ -127,19 +102,19 @@ TEST(WorkerAllocation, SecondReplayOfRealCapturesDoesNotAllocate) {
       auto src = capture::open_file(file, error);
       if (!src) continue;  // not a capture we read (its own tests say why)
       worker.set_link_type(src->link_type());
-      const std::size_t before = g_allocations.load();
+      const std::size_t before = limen::testing::allocations();
       while (true) {
         const auto st = src->dispatch(shifted, 64);
         if (st != capture::ReadStatus::Packets) break;
         worker.end_of_burst();
       }
-      allocations[pass] += g_allocations.load() - before;
+      allocations[pass] += limen::testing::allocations() - before;
     }
     // End every flow of this pass (timeouts) before the next one starts.
     worker.advance_clock(Timestamp{worker.clock().usec + kPassOffset / 2});
-    const std::size_t before = g_allocations.load();
+    const std::size_t before = limen::testing::allocations();
     worker.end_of_burst();
-    allocations[pass] += g_allocations.load() - before;
+    allocations[pass] += limen::testing::allocations() - before;
     events_in_pass[pass] = worker.counters().events - events_before;
     flows_in_pass[pass] = worker.counters().flow_events - flows_before;
   }
