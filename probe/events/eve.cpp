@@ -141,8 +141,8 @@ EncodedEvent EveWriter::end(EventCode code) {
 }
 
 std::size_t EveWriter::write_flow_header(const FlowContext& ctx, char* out) {
-  // Written with a writer of its own into a scratch buffer, then copied: the layout stays the
-  // one JsonWriter produces.
+  // Plain copies into `out` (kHeaderMax bytes), the same layout JsonWriter would produce: this
+  // text is cached and pasted into every later event of the flow.
   const flow::Flow& f = ctx.flow;
   const bool icmp = f.ip_proto == 1 || f.ip_proto == 58;
   char* p = out;
@@ -376,6 +376,12 @@ EncodedEvent EveWriter::anomaly(Timestamp ts, const FlowContext& ctx,
                                 const dissect::Anomaly& anomaly) {
   begin(ts, "anomaly");
   flow_fields(ctx);
+  anomaly_object(anomaly, true);
+  return end(kAnomalyEvent);
+}
+
+// Ethernet-level anomalies have no direction: a publication only goes one way.
+void EveWriter::anomaly_object(const dissect::Anomaly& anomaly, bool with_direction) {
   w_.key("anomaly");
   w_.begin_object();
   w_.key("protocol");
@@ -384,10 +390,11 @@ EncodedEvent EveWriter::anomaly(Timestamp ts, const FlowContext& ctx,
   w_.string(anomaly.reason);
   w_.key("violation");
   w_.boolean(anomaly.violation);
-  w_.key("direction");
-  w_.plain_string(anomaly.direction == dissect::Direction::ToServer ? "to_server" : "to_client");
+  if (with_direction) {
+    w_.key("direction");
+    w_.plain_string(anomaly.direction == dissect::Direction::ToServer ? "to_server" : "to_client");
+  }
   w_.end_object();
-  return end(kAnomalyEvent);
 }
 
 void EveWriter::l2_fields(const L2Source& src) {
@@ -417,15 +424,7 @@ EncodedEvent EveWriter::l2_anomaly(Timestamp ts, const L2Source& src,
                                    const dissect::Anomaly& anomaly) {
   begin(ts, "anomaly");
   l2_fields(src);
-  w_.key("anomaly");
-  w_.begin_object();
-  w_.key("protocol");
-  w_.plain_string(dissect::protocol_name(anomaly.protocol));
-  w_.key("reason");
-  w_.string(anomaly.reason);
-  w_.key("violation");
-  w_.boolean(anomaly.violation);
-  w_.end_object();
+  anomaly_object(anomaly, false);
   return end(kAnomalyEvent);
 }
 

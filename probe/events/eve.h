@@ -112,6 +112,7 @@ class EveWriter {
   std::size_t write_flow_header(const FlowContext& ctx, char* out);
   void transaction_fields(const dissect::TransactionView& t);
   void l2_fields(const L2Source& src);
+  void anomaly_object(const dissect::Anomaly& anomaly, bool with_direction);
 
   ByteBuffer buf_;
   JsonWriter w_;

@@ -53,7 +53,6 @@ class ByteBuffer {
   }
   // Inserts s at `at` (<= size), moving the tail.
   void insert(std::size_t at, std::string_view s);
-  void truncate(std::size_t n) { size_ = n < size_ ? n : size_; }
 
  private:
   void grow(std::size_t need);
@@ -73,7 +72,7 @@ void append_json_int(ByteBuffer& out, std::int64_t v);
 
 // Object/array punctuation with the commas handled, for code that writes a fixed schema:
 //   w.begin_object(); w.key("a"); w.uint(1); w.key("b"); w.string(s); w.end_object();
-// Nesting depth is bounded (kMaxDepth) — deeper is a bug in the caller, checked in debug builds.
+// Nesting depth is bounded (kMaxDepth): deeper is a bug in the caller.
 class JsonWriter {
  public:
   static constexpr std::size_t kMaxDepth = 16;
@@ -122,19 +121,11 @@ class JsonWriter {
     value();
     append_json_double(out_, v);
   }
-  // Pre-serialised JSON (a cached object member list, say), written as one value.
-  void raw_value(std::string_view json) {
-    value();
-    out_.append(json);
-  }
   // Pre-serialised members ("\"a\":1,\"b\":2") inside the current object.
   void raw_members(std::string_view members) {
     comma();
     out_.append(members);
   }
-
-  [[nodiscard]] ByteBuffer& buffer() { return out_; }
-  [[nodiscard]] std::size_t depth() const { return depth_; }
 
  private:
   void comma() {

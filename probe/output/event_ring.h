@@ -40,8 +40,6 @@ class EventRing {
   // Producer. false: no room now (nothing written).
   bool try_push(const RingRecord& record);
   void publish();
-  // Bytes pushed but not yet consumed (including unpublished ones).
-  [[nodiscard]] std::uint64_t backlog() const { return write_ - tail_.load(std::memory_order_acquire); }
   [[nodiscard]] bool drained() const {
     return tail_.load(std::memory_order_acquire) == write_;
   }
