@@ -24,7 +24,7 @@ namespace {
 
 constexpr std::uint64_t kConnectionsPerClient = 16;
 constexpr std::uint32_t kServers = 1000;
-constexpr std::uint64_t kOpenGapUs = 50;   // 20,000 new connections per second
+constexpr std::uint64_t kOpenGapUs = 50;  // 20,000 new connections per second
 constexpr std::uint64_t kCloseGapUs = 20;
 constexpr std::uint32_t kRttUs = 400;
 // The four services the flows go to, so the probe's classifier and dissectors see each kind.
@@ -62,14 +62,17 @@ TcpConn connection(Emitter& out, const Endpoints& e) {
 
 Bytes request(Rng& rng, std::uint16_t port, std::uint64_t i) {
   switch (port) {
-    case 80: return http_get("intranet.corp.example", "/status/" + std::to_string(i));
+    case 80:
+      return http_get("intranet.corp.example", "/status/" + std::to_string(i));
     case 443: {
       Bytes session_id(32);
       rng.fill(session_id);
       return tls_client_hello("portal.corp.example", rng, session_id);
     }
-    case 502: return modbus_read(static_cast<std::uint16_t>(i), 1, 3, 0, 10);
-    default: return iec104_u(Iec104U::kStartAct);
+    case 502:
+      return modbus_read(static_cast<std::uint16_t>(i), 1, 3, 0, 10);
+    default:
+      return iec104_u(Iec104U::kStartAct);
   }
 }
 
@@ -85,7 +88,8 @@ int run_concurrent(const ConcurrentOptions& o) {
     const Endpoints e = endpoints(o.seed, i);
     TcpConn conn = connection(emitter, e);
     const std::uint64_t opened = conn.open(t, kRttUs);
-    const std::uint64_t sent = conn.send(Dir::kToServer, opened + 30, request(rng, e.server_port, i));
+    const std::uint64_t sent =
+        conn.send(Dir::kToServer, opened + 30, request(rng, e.server_port, i));
     conn.ack(Dir::kToClient, sent + kRttUs / 2);
   }
   t += kSecond;

@@ -5,7 +5,7 @@
 //   limen-bench-generate --mode remix --input IN [--min-packets N] [--max-gap SEC] --out FILE
 //
 // The same arguments give a byte-identical file. Exit codes: 0 written, 1 bad arguments, 2 a file
-// could not be read or written (a partial output is removed).
+// could not be read or written (nothing is left at --out then).
 
 #include <cstdio>
 #include <cstdlib>
@@ -33,10 +33,20 @@ std::optional<std::uint64_t> parse_size(std::string_view s, bool suffix_allowed)
   std::uint64_t scale = 1;
   if (suffix_allowed) {
     switch (s.back()) {
-      case 'K': case 'k': scale = std::uint64_t{1} << 10; break;
-      case 'M': case 'm': scale = std::uint64_t{1} << 20; break;
-      case 'G': case 'g': scale = std::uint64_t{1} << 30; break;
-      default: break;
+      case 'K':
+      case 'k':
+        scale = std::uint64_t{1} << 10;
+        break;
+      case 'M':
+      case 'm':
+        scale = std::uint64_t{1} << 20;
+        break;
+      case 'G':
+      case 'g':
+        scale = std::uint64_t{1} << 30;
+        break;
+      default:
+        break;
     }
     if (scale != 1) s.remove_suffix(1);
   }
@@ -65,7 +75,8 @@ int main(int argc, char** argv) {
       std::fputs(kUsage, stdout);
       return 0;
     }
-    if (a.substr(0, 2) != "--" || i + 1 >= argc) return usage_error("bad argument '" + std::string(a) + "'");
+    if (a.substr(0, 2) != "--" || i + 1 >= argc)
+      return usage_error("bad argument '" + std::string(a) + "'");
     args[std::string(a.substr(2))] = argv[++i];
   }
   auto take = [&args](const std::string& name) -> std::optional<std::string> {
@@ -80,7 +91,9 @@ int main(int argc, char** argv) {
     const auto v = take(name);
     if (!v) return std::optional<std::uint64_t>(fallback);
     const auto n = parse_size(*v, suffix);
-    if (!n) std::fprintf(stderr, "limen-bench-generate: --%s: not a number: %s\n", name.c_str(), v->c_str());
+    if (!n)
+      std::fprintf(stderr, "limen-bench-generate: --%s: not a number: %s\n", name.c_str(),
+                   v->c_str());
     return n;
   };
 
@@ -116,9 +129,8 @@ int main(int argc, char** argv) {
       return usage_error("unknown mode '" + *mode + "'");
     }
   } catch (const std::exception& e) {
+    // The writer has removed what it had written (PcapWriter::close()).
     std::fprintf(stderr, "limen-bench-generate: %s\n", e.what());
-    // A half-written capture must never pass for a complete one.
-    if (*out != "-") std::remove(out->c_str());
     return 2;
   }
   return rc;

@@ -20,7 +20,16 @@ namespace limen::bench {
 namespace {
 
 enum class Kind : std::uint8_t {
-  kDns, kHttp, kTls, kSsh, kModbus, kDnp3, kIec104, kS7comm, kEnip, kCount
+  kDns,
+  kHttp,
+  kTls,
+  kSsh,
+  kModbus,
+  kDnp3,
+  kIec104,
+  kS7comm,
+  kEnip,
+  kCount
 };
 constexpr std::array<const char*, static_cast<std::size_t>(Kind::kCount)> kKindNames = {
     "dns", "http", "tls", "ssh", "modbus", "dnp3", "iec104", "s7comm", "enip"};
@@ -43,16 +52,22 @@ Kind draw_kind(Rng& rng) {
 }
 
 IcsKind ics_kind(Kind k) {
-  return static_cast<IcsKind>(static_cast<std::uint8_t>(k) - static_cast<std::uint8_t>(Kind::kModbus));
+  return static_cast<IcsKind>(static_cast<std::uint8_t>(k) -
+                              static_cast<std::uint8_t>(Kind::kModbus));
 }
 
 std::unique_ptr<Session> make_session(SessionContext& ctx, Kind kind) {
   switch (kind) {
-    case Kind::kDns: return make_dns_lookup(ctx);
-    case Kind::kHttp: return make_web_session(ctx, false);
-    case Kind::kTls: return make_web_session(ctx, true);
-    case Kind::kSsh: return make_ssh_session(ctx);
-    default: break;
+    case Kind::kDns:
+      return make_dns_lookup(ctx);
+    case Kind::kHttp:
+      return make_web_session(ctx, false);
+    case Kind::kTls:
+      return make_web_session(ctx, true);
+    case Kind::kSsh:
+      return make_ssh_session(ctx);
+    default:
+      break;
   }
   return make_ics_session(ctx, ics_kind(kind), ctx.rng.log_between(kSecond, 120 * kSecond));
 }
@@ -126,7 +141,9 @@ int run_mix(const MixOptions& o) {
   for (std::size_t k = 0; k < kPersistent.size(); ++k) {
     for (std::uint32_t i = 0; i < kPersistent[k]; ++i) {
       const auto kind = static_cast<Kind>(static_cast<std::size_t>(Kind::kModbus) + k);
-      scheduler.add(make_ics_session(ctx, ics_kind(kind), kDone), t + rng.below(2 * kSecond));
+      // The start time first, then the session: one draw per statement (see session.h).
+      const std::uint64_t start = t + rng.below(2 * kSecond);
+      scheduler.add(make_ics_session(ctx, ics_kind(kind), kDone), start);
       ++started[static_cast<std::size_t>(kind)];
     }
   }
@@ -151,8 +168,10 @@ int run_mix(const MixOptions& o) {
 
   std::uint64_t sessions = 0;
   for (auto n : started) sessions += n;
-  std::fprintf(stderr, "limen-bench-generate: %s: %llu packets, %llu bytes, %.1f s of traffic, "
-               "%llu sessions (", o.out.c_str(), static_cast<unsigned long long>(writer.packets()),
+  std::fprintf(stderr,
+               "limen-bench-generate: %s: %llu packets, %llu bytes, %.1f s of traffic, "
+               "%llu sessions (",
+               o.out.c_str(), static_cast<unsigned long long>(writer.packets()),
                static_cast<unsigned long long>(writer.bytes()),
                static_cast<double>(emitter.last_written() - kStartUs) / 1e6,
                static_cast<unsigned long long>(sessions));

@@ -36,9 +36,8 @@ void set16(std::uint8_t* p, std::uint16_t v) {
 
 // RFC 1624 eqn. 3: a one's-complement checksum after one covered 16-bit word changed.
 std::uint16_t adjusted(std::uint16_t sum, std::uint16_t old_word, std::uint16_t new_word) {
-  std::uint32_t s = static_cast<std::uint16_t>(~sum) + static_cast<std::uint32_t>(
-                                                            static_cast<std::uint16_t>(~old_word)) +
-                    new_word;
+  std::uint32_t s = static_cast<std::uint16_t>(~sum) +
+                    static_cast<std::uint32_t>(static_cast<std::uint16_t>(~old_word)) + new_word;
   s = (s & 0xFFFF) + (s >> 16);
   s = (s & 0xFFFF) + (s >> 16);
   return static_cast<std::uint16_t>(~s);
@@ -68,10 +67,14 @@ void rewrite_word(std::uint8_t* word, std::uint16_t mask, const Sums& sums) {
 // addresses (ICMPv4's does not).
 std::size_t l4_checksum_offset(std::uint8_t proto, bool v6) {
   switch (proto) {
-    case 6: return 16;
-    case 17: return 6;
-    case 58: return v6 ? 2 : 0;
-    default: return 0;
+    case 6:
+      return 16;
+    case 17:
+      return 6;
+    case 58:
+      return v6 ? 2 : 0;
+    default:
+      return 0;
   }
 }
 
@@ -121,7 +124,9 @@ void rewrite(std::span<std::uint8_t> frame, std::uint16_t mask) {
 
 // Distinct and non-zero for every copy from 1 to 65535: 40503 is odd, so k -> 40503k mod 2^16
 // is a bijection.
-std::uint16_t copy_mask(std::uint64_t k) { return static_cast<std::uint16_t>(k * 40503U); }
+std::uint16_t copy_mask(std::uint64_t k) {
+  return static_cast<std::uint16_t>(k * 40503U);
+}
 
 struct Input {
   explicit Input(const std::string& path) {

@@ -11,7 +11,7 @@ namespace limen::bench {
 namespace {
 
 constexpr std::size_t kLinkBlock = 16;
-constexpr std::size_t kSegmentData = 249;  // 250 bytes of user data less the transport header
+constexpr std::size_t kSegmentData = 249;     // 250 bytes of user data less the transport header
 constexpr std::uint8_t kLinkUserData = 0x44;  // PRM, unconfirmed user data
 constexpr std::uint8_t kLinkDir = 0x80;       // set on frames from the master
 constexpr std::uint8_t kFir = 0x40;
@@ -85,11 +85,11 @@ void crob(ByteWriter& w, std::uint16_t index) {
   w.u8(0x28);
   w.le16(1);
   w.le16(index);
-  w.u8(0x41);     // pulse on, close
-  w.u8(1);        // count
-  w.le32(1000);   // on time, ms
-  w.le32(0);      // off time
-  w.u8(0);        // status
+  w.u8(0x41);    // pulse on, close
+  w.u8(1);       // count
+  w.le32(1000);  // on time, ms
+  w.le32(0);     // off time
+  w.u8(0);       // status
 }
 
 }  // namespace
@@ -111,9 +111,9 @@ Bytes dnp3_read_classes(Dnp3Link& link, std::uint8_t app_seq, std::uint8_t class
   request_header(w, app_seq, 1);
   for (std::uint32_t c = 0; c < 4; ++c) {
     if ((classes & (1U << c)) == 0) continue;
-    w.u8(60);      // class objects
-    w.u8(c + 1);   // variation 1: class 0 ... 4: class 3
-    w.u8(0x06);    // all objects
+    w.u8(60);     // class objects
+    w.u8(c + 1);  // variation 1: class 0 ... 4: class 3
+    w.u8(0x06);   // all objects
   }
   return fragment(link, true, app);
 }
@@ -197,15 +197,17 @@ std::size_t tpkt(ByteWriter& w) {
   w.be16(0);
   return start;
 }
-void end_tpkt(ByteWriter& w, std::size_t start) { w.put_be16(start + 2, w.size() - start); }
+void end_tpkt(ByteWriter& w, std::size_t start) {
+  w.put_be16(start + 2, w.size() - start);
+}
 
-void cotp_connection(ByteWriter& w, std::uint8_t code, std::uint16_t dst_ref,
-                     std::uint16_t src_ref, std::uint8_t rack, std::uint8_t slot) {
+void cotp_connection(ByteWriter& w, std::uint8_t code, std::uint16_t dst_ref, std::uint16_t src_ref,
+                     std::uint8_t rack, std::uint8_t slot) {
   w.u8(17);  // length indicator: the 6 fixed bytes and 11 of parameters
   w.u8(code);
   w.be16(dst_ref);
   w.be16(src_ref);
-  w.u8(0);  // class 0
+  w.u8(0);     // class 0
   w.u8(0xC0);  // TPDU size: 1024
   w.u8(1);
   w.u8(0x0A);
@@ -225,7 +227,7 @@ Bytes s7_pdu(std::uint8_t rosctr, std::uint16_t pdu_ref, Fill fill) {
   Bytes out;
   ByteWriter w(out);
   const std::size_t start = tpkt(w);
-  w.u8(2);     // COTP DT: length indicator
+  w.u8(2);  // COTP DT: length indicator
   w.u8(0xF0);
   w.u8(0x80);  // EOT, TPDU number 0
   w.u8(kProtocolId);

@@ -18,9 +18,13 @@ std::size_t mbap(ByteWriter& w, std::uint16_t transaction, std::uint8_t unit) {
   w.u8(unit);
   return at;
 }
-void end_mbap(ByteWriter& w, std::size_t at) { w.put_be16(at, w.size() - at - 2); }
+void end_mbap(ByteWriter& w, std::size_t at) {
+  w.put_be16(at, w.size() - at - 2);
+}
 
-bool is_register_function(std::uint8_t function) { return function == 3 || function == 4; }
+bool is_register_function(std::uint8_t function) {
+  return function == 3 || function == 4;
+}
 
 }  // namespace
 
@@ -42,8 +46,7 @@ Bytes modbus_read_response(Rng& rng, std::uint16_t transaction, std::uint8_t uni
   ByteWriter w(out);
   const std::size_t at = mbap(w, transaction, unit);
   w.u8(function);
-  const std::uint32_t count =
-      is_register_function(function) ? 2U * quantity : (quantity + 7U) / 8U;
+  const std::uint32_t count = is_register_function(function) ? 2U * quantity : (quantity + 7U) / 8U;
   w.u8(count);
   for (std::uint32_t i = 0; i < count; ++i) w.u8(rng.between32(0, 255));
   end_mbap(w, at);
@@ -83,8 +86,8 @@ namespace {
 constexpr std::uint8_t kApciStart = 0x68;
 constexpr std::uint8_t kTypeSingleCommand = 45;
 constexpr std::uint8_t kTypeInterrogation = 100;
-constexpr std::uint8_t kTypeFloat = 13;        // M_ME_NC_1
-constexpr std::uint8_t kTypeFloatTime = 36;    // M_ME_TF_1
+constexpr std::uint8_t kTypeFloat = 13;      // M_ME_NC_1
+constexpr std::uint8_t kTypeFloatTime = 36;  // M_ME_TF_1
 constexpr std::uint8_t kCauseSpontaneous = 3;
 constexpr std::uint8_t kCauseInterrogated = 20;
 constexpr std::size_t kMaxApdu = 253;
@@ -99,7 +102,9 @@ std::size_t begin_i(ByteWriter& w, Iec104Seq& seq) {
   seq.send = static_cast<std::uint16_t>((seq.send + 1) & 0x7FFF);
   return at;
 }
-void end_i(Bytes& out, std::size_t at) { out.at(at) = static_cast<std::uint8_t>(out.size() - 2); }
+void end_i(Bytes& out, std::size_t at) {
+  out.at(at) = static_cast<std::uint8_t>(out.size() - 2);
+}
 
 void asdu_header(ByteWriter& w, std::uint8_t type, std::uint8_t vsq, std::uint8_t cause,
                  std::uint16_t common_address) {
@@ -175,7 +180,8 @@ Bytes iec104_measurements(Iec104Seq& seq, Rng& rng, std::uint16_t common_address
   const std::size_t at = begin_i(w, seq);
   if (spontaneous) {
     constexpr std::size_t kElement = 3 + 5 + 7;
-    count = static_cast<std::uint8_t>(std::min<std::size_t>(count, (kMaxApdu + 2 - kHead) / kElement));
+    count =
+        static_cast<std::uint8_t>(std::min<std::size_t>(count, (kMaxApdu + 2 - kHead) / kElement));
     asdu_header(w, kTypeFloatTime, count, kCauseSpontaneous, common_address);
     for (std::uint8_t i = 0; i < count; ++i) {
       w.le24(first_ioa + i * 3U);
@@ -236,7 +242,9 @@ std::size_t encapsulation(ByteWriter& w, std::uint16_t command, std::uint32_t se
   w.le32(0);  // options
   return at;
 }
-void end_encapsulation(ByteWriter& w, std::size_t at) { w.put_le16(at, w.size() - at - 22); }
+void end_encapsulation(ByteWriter& w, std::size_t at) {
+  w.put_le16(at, w.size() - at - 22);
+}
 
 // SendRRData with a null address item and an unconnected data item whose CIP `body` writes.
 template <typename Body>
@@ -347,8 +355,7 @@ Bytes enip_write_tag(Rng& rng, std::uint32_t session, std::uint64_t context, std
 }
 
 Bytes enip_write_tag_reply(std::uint32_t session, std::uint64_t context) {
-  return send_rr_data(session, context, false,
-                      [&](ByteWriter& w) { reply_header(w, kWriteTag); });
+  return send_rr_data(session, context, false, [&](ByteWriter& w) { reply_header(w, kWriteTag); });
 }
 
 Bytes enip_get_identity_name(std::uint32_t session, std::uint64_t context) {

@@ -48,7 +48,10 @@ Bytes dnp3_confirm(Dnp3Link& link, std::uint8_t app_seq, bool unsolicited);
 
 // IEC 60870-5-104. U frames, an S frame, and I frames carrying one ASDU.
 enum class Iec104U : std::uint8_t {
-  kStartAct = 0x07, kStartCon = 0x0B, kTestAct = 0x43, kTestCon = 0x83
+  kStartAct = 0x07,
+  kStartCon = 0x0B,
+  kTestAct = 0x43,
+  kTestCon = 0x83
 };
 Bytes iec104_u(Iec104U function);
 Bytes iec104_s(std::uint16_t receive_seq);

@@ -36,8 +36,8 @@ class PollSession : public Session {
   }
 
  protected:
-  PollSession(SessionContext& ctx, const Host& master, const Host& outstation,
-              std::uint16_t port, std::uint64_t duration, std::uint64_t cycle)
+  PollSession(SessionContext& ctx, const Host& master, const Host& outstation, std::uint16_t port,
+              std::uint64_t duration, std::uint64_t cycle)
       : conn_(client_conn(ctx, master, false, outstation, port)),
         rtt_(ctx.rng.between32(150, 2000)),
         duration_(duration),
@@ -107,7 +107,7 @@ class ModbusSession final : public PollSession {
       // Holding and input registers mostly, coils and discrete inputs now and then.
       const std::uint8_t function = kind < 70 ? 3 : kind < 85 ? 4 : kind < 95 ? 1 : 2;
       const auto n = static_cast<std::uint16_t>(function >= 3 ? rng.log_between(1, 125)
-                                                             : rng.log_between(1, 512));
+                                                              : rng.log_between(1, 512));
       t = exchange(ctx, t, modbus_read(id, unit_, function, address, n),
                    modbus_read_response(rng, id, unit_, function, n));
     }
@@ -211,7 +211,8 @@ class Iec104Session final : public PollSession {
     t = exchange(ctx, t, iec104_u(Iec104U::kStartAct), iec104_u(Iec104U::kStartCon));
     // General interrogation: confirmation, every point in sequences of floats, termination.
     t = from_master(soon(ctx, t), iec104_interrogation(master_, common_address_, 6));
-    t = from_outstation(ctx, t + rtt_ / 2 + 500, iec104_interrogation(outstation_, common_address_, 7));
+    t = from_outstation(ctx, t + rtt_ / 2 + 500,
+                        iec104_interrogation(outstation_, common_address_, 7));
     for (std::uint32_t first = 0; first < points_; first += 48) {
       const auto n = static_cast<std::uint8_t>(std::min<std::uint32_t>(48, points_ - first));
       const Bytes frame = iec104_measurements(outstation_, ctx.rng, common_address_,
@@ -230,12 +231,13 @@ class Iec104Session final : public PollSession {
       const bool on = rng.chance(50);
       for (const bool select : {true, false}) {
         t = from_master(t, iec104_single_command(master_, common_address_, ioa, on, select, 6));
-        t = from_outstation(ctx, t + rtt_ / 2 + rng.between(500, 5000),
-                            iec104_single_command(outstation_, common_address_, ioa, on, select, 7));
+        t = from_outstation(
+            ctx, t + rtt_ / 2 + rng.between(500, 5000),
+            iec104_single_command(outstation_, common_address_, ioa, on, select, 7));
         if (!select) {
-          t = from_outstation(ctx, t + rng.between(5 * kMs, 80 * kMs),
-                              iec104_single_command(outstation_, common_address_, ioa, on, false,
-                                                    10));
+          t = from_outstation(
+              ctx, t + rng.between(5 * kMs, 80 * kMs),
+              iec104_single_command(outstation_, common_address_, ioa, on, false, 10));
         }
         t = soon(ctx, t);
       }
@@ -250,8 +252,8 @@ class Iec104Session final : public PollSession {
       const auto first = static_cast<std::uint32_t>(kFirstIoa + rng.below(points_));
       const auto n = static_cast<std::uint8_t>(rng.between(1, 6));
       const std::uint64_t at = t + rng.between(100, 3000);
-      t = from_outstation(ctx, at,
-                          iec104_measurements(outstation_, rng, common_address_, first, n, true, at));
+      t = from_outstation(
+          ctx, at, iec104_measurements(outstation_, rng, common_address_, first, n, true, at));
     }
     return t;
   }
@@ -267,8 +269,7 @@ class S7Session final : public PollSession {
  public:
   S7Session(SessionContext& ctx, const Host& master, const Host& plc, std::uint64_t duration,
             bool engineering)
-      : PollSession(ctx, master, plc, 102, duration,
-                    ctx.rng.log_between(100 * kMs, 1 * kSecond)),
+      : PollSession(ctx, master, plc, 102, duration, ctx.rng.log_between(100 * kMs, 1 * kSecond)),
         write_percent_(engineering ? 20 : 3),
         local_ref_(static_cast<std::uint16_t>(ctx.rng.between(1, 0xFFFF))) {}
 
@@ -309,14 +310,13 @@ class S7Session final : public PollSession {
 class EnipSession final : public PollSession {
  public:
   EnipSession(SessionContext& ctx, const Host& master, const Host& plc, std::uint64_t duration)
-      : PollSession(ctx, master, plc, 44818, duration,
-                    ctx.rng.log_between(100 * kMs, 2 * kSecond)),
+      : PollSession(ctx, master, plc, 44818, duration, ctx.rng.log_between(100 * kMs, 2 * kSecond)),
         context_(ctx.rng.next()) {}
 
  private:
   static constexpr std::array<std::string_view, 8> kTags = {
-      "Line1_Speed", "Tank2_Level", "Pump3_Status", "Valve4_Position",
-      "Oven_Temp",   "Conveyor_Run", "Alarm_Word",  "Batch_Count"};
+      "Line1_Speed", "Tank2_Level",  "Pump3_Status", "Valve4_Position",
+      "Oven_Temp",   "Conveyor_Run", "Alarm_Word",   "Batch_Count"};
 
   std::uint64_t begin(SessionContext& ctx, std::uint64_t t) override {
     const std::uint64_t c = context_++;
@@ -375,15 +375,14 @@ std::unique_ptr<Session> make_ics_session(SessionContext& ctx, IcsKind kind,
     }
     case IcsKind::kIec104: {
       const std::size_t i = rng.below(site.iec104_outstations.size());
-      return std::make_unique<Iec104Session>(ctx, master, site.iec104_outstations[i],
-                                             duration_us, static_cast<std::uint16_t>(100 + i));
+      return std::make_unique<Iec104Session>(ctx, master, site.iec104_outstations[i], duration_us,
+                                             static_cast<std::uint16_t>(100 + i));
     }
     case IcsKind::kS7comm:
       return std::make_unique<S7Session>(ctx, master, any_of(rng, site.s7_plcs), duration_us,
                                          engineering);
     case IcsKind::kEnip:
-      return std::make_unique<EnipSession>(ctx, master, any_of(rng, site.enip_plcs),
-                                           duration_us);
+      return std::make_unique<EnipSession>(ctx, master, any_of(rng, site.enip_plcs), duration_us);
   }
   return nullptr;
 }

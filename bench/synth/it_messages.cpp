@@ -95,9 +95,8 @@ Bytes http_get(std::string_view host, std::string_view path) {
   s.append(path);
   s += " HTTP/1.1\r\nHost: ";
   s.append(host);
-  s +=
-      "\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0"
-      "\r\nAccept: */*\r\nAccept-Language: en-GB,en;q=0.5\r\nConnection: keep-alive\r\n\r\n";
+  s += "\r\nUser-Agent: Mozilla/5.0 (X11; Linux x86_64; rv:123.0) Gecko/20100101 Firefox/123.0"
+       "\r\nAccept: */*\r\nAccept-Language: en-GB,en;q=0.5\r\nConnection: keep-alive\r\n\r\n";
   return {s.begin(), s.end()};
 }
 
@@ -132,9 +131,9 @@ Bytes tls_client_hello(std::string_view sni, Rng& rng, const Bytes& session_id) 
     w.be16(static_cast<std::uint32_t>(sni.size()));
     w.str(sni);
   });
-  extension(w, 0x0017, [] {});  // extended_master_secret
+  extension(w, 0x0017, [] {});             // extended_master_secret
   extension(w, 0xFF01, [&] { w.u8(0); });  // renegotiation_info
-  extension(w, 0x000A, [&] {  // supported_groups: x25519, secp256r1, secp384r1
+  extension(w, 0x000A, [&] {               // supported_groups: x25519, secp256r1, secp384r1
     w.be16(6);
     w.be16(0x001D);
     w.be16(0x0017);
@@ -280,7 +279,7 @@ Bytes ssh_kexinit(Rng& rng, bool server) {
   for (int dir = 0; dir < 2; ++dir) ssh_string(w, "none,zlib@openssh.com");
   ssh_string(w, "");
   ssh_string(w, "");
-  w.u8(0);   // first_kex_packet_follows
+  w.u8(0);  // first_kex_packet_follows
   w.be32(0);
   return ssh_packet(rng, payload);
 }
@@ -296,18 +295,20 @@ Bytes ssh_ecdh_init(Rng& rng) {
 Bytes ssh_ecdh_reply(Rng& rng) {
   Bytes payload;
   ByteWriter w(payload);
-  w.u8(31);  // SSH_MSG_KEX_ECDH_REPLY
+  w.u8(31);    // SSH_MSG_KEX_ECDH_REPLY
   w.be32(51);  // host key blob: string "ssh-ed25519", string key
   ssh_string(w, "ssh-ed25519");
   ssh_random_string(w, rng, 32);
   ssh_random_string(w, rng, 32);  // server's ephemeral public key
-  w.be32(83);  // signature blob: string "ssh-ed25519", string signature
+  w.be32(83);                     // signature blob: string "ssh-ed25519", string signature
   ssh_string(w, "ssh-ed25519");
   ssh_random_string(w, rng, 64);
   return ssh_packet(rng, payload);
 }
 
-Bytes ssh_newkeys(Rng& rng) { return ssh_packet(rng, Bytes{21}); }
+Bytes ssh_newkeys(Rng& rng) {
+  return ssh_packet(rng, Bytes{21});
+}
 
 Bytes ssh_encrypted(Rng& rng, std::uint32_t payload) {
   // Ciphertext of a whole number of 16-byte blocks, then a 32-byte MAC.

@@ -16,11 +16,13 @@ namespace limen::bench {
 namespace {
 
 constexpr std::uint32_t kTlsRecord = 16384 + 17;  // TLS 1.3: plaintext limit + type and tag
-constexpr std::uint32_t kInitialWindow = 10;       // segments (RFC 6928)
+constexpr std::uint32_t kInitialWindow = 10;      // segments (RFC 6928)
 constexpr std::uint32_t kMaxWindow = kWindow / kMss;
 
 // Windows hosts start at TTL 128; the workstations are the only ones here.
-bool windows_host(const Host& h) { return h.ttl == 128; }
+bool windows_host(const Host& h) {
+  return h.ttl == 128;
+}
 
 Bytes concat(Bytes a, const Bytes& b) {
   a.insert(a.end(), b.begin(), b.end());
@@ -110,9 +112,9 @@ class WebSession final : public Session {
     const bool intranet = ctx.rng.chance(15);
     server_ = intranet ? &site.intranet_web[ctx.rng.below(site.intranet_web.size())]
                        : &site.internet_web[Site::pick(ctx.rng, site.internet_web.size())];
-    rtt_ = intranet ? ctx.rng.between32(200, 2000) : static_cast<std::uint32_t>(
-                                                         ctx.rng.log_between(8000, 180000));
-    requests_ = ctx.rng.chance(60) ? 1 : ctx.rng.between32(2, 8);
+    rtt_ = intranet ? ctx.rng.between32(200, 2000)
+                    : static_cast<std::uint32_t>(ctx.rng.log_between(8000, 180000));
+    requests_ = ctx.rng.chance(60) ? 1 : ctx.rng.between32(2, 6);
     conn_ = client_conn(ctx, client_, true, server_->host, tls ? 443 : 80);
   }
 
@@ -123,17 +125,22 @@ class WebSession final : public Session {
         if (ctx.rng.chance(50)) {  // not in the client's cache
           DnsClient dns(ctx, client_, ctx.site.dns[0]);
           dns.query(ctx, now, server_->name);
-          return dns.answer(ctx, now, server_->name, server_->host.ip, false) +
-                 ctx.rng.between(50, 800);
+          const std::uint64_t answered =
+              dns.answer(ctx, now, server_->name, server_->host.ip, false);
+          return answered + ctx.rng.between(50, 800);
         }
         [[fallthrough]];
       case State::kConnect:
         state_ = tls_ ? State::kHello : State::kRequest;
         return conn_.open(now, rtt_) + ctx.rng.between(20, 400);
-      case State::kHello: return hello(ctx, now);
-      case State::kRequest: return ctx.winding_down ? close(ctx, now) : request(ctx, now);
-      case State::kBody: return ctx.winding_down ? close(ctx, now) : body(ctx, now);
-      case State::kClose: return close(ctx, now);
+      case State::kHello:
+        return hello(ctx, now);
+      case State::kRequest:
+        return ctx.winding_down ? close(ctx, now) : request(ctx, now);
+      case State::kBody:
+        return ctx.winding_down ? close(ctx, now) : body(ctx, now);
+      case State::kClose:
+        return close(ctx, now);
     }
     return kDone;
   }
@@ -156,8 +163,9 @@ class WebSession final : public Session {
   }
 
   std::uint64_t request(SessionContext& ctx, std::uint64_t now) {
-    const std::uint64_t size = ctx.rng.chance(4) ? ctx.rng.log_between(1 << 20, 24 << 20)
-                                                 : ctx.rng.log_between(300, 512 << 10);
+    // Mostly page resources of a few KB to a few hundred; now and then a download of megabytes.
+    const std::uint64_t size = ctx.rng.below(1000) < 5 ? ctx.rng.log_between(1 << 20, 8 << 20)
+                                                       : ctx.rng.log_between(200, 64 << 10);
     std::uint64_t t = 0;
     if (tls_) {
       t = conn_.send(Dir::kToServer, now,
@@ -226,7 +234,7 @@ class SshSession final : public Session {
         const std::uint64_t t = handshake(ctx, now);
         end_ = t + ctx.rng.log_between(3 * kSecond, 300 * kSecond);
         if (copy_) {
-          const std::uint64_t size = ctx.rng.log_between(256 << 10, 48 << 20);
+          const std::uint64_t size = ctx.rng.log_between(64 << 10, 8 << 20);
           stream_ = MessageStream({}, size, ctx.noise, ctx.rng.next());
           state_ = State::kCopy;
         } else {
@@ -285,8 +293,8 @@ class SshSession final : public Session {
         rng.chance(8) ? static_cast<std::uint32_t>(rng.log_between(200, 8000)) : 1;
     const Bytes echo = ssh_encrypted(rng, output);
     const std::uint64_t echoed = conn_.send(Dir::kToClient, next(ctx, typed), echo);
-    const std::uint64_t pause = rng.chance(10) ? rng.log_between(kSecond, 20 * kSecond)
-                                               : rng.log_between(60000, 400000);
+    const std::uint64_t pause =
+        rng.chance(10) ? rng.log_between(kSecond, 5 * kSecond) : rng.log_between(60000, 400000);
     // The client's delayed ACK, unless the next keystroke carries it first.
     if (pause > 50000) conn_.ack(Dir::kToServer, echoed + 40000);
     return echoed + pause;

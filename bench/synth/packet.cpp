@@ -72,8 +72,8 @@ FlowHeader::FlowHeader(const Host& src, std::uint16_t sport, const Host& dst, st
   ip[9] = proto;
   put32(ip + 12, src.ip);
   put32(ip + 16, dst.ip);
-  pseudo_sum_ = std::uint64_t{src.ip >> 16} + (src.ip & 0xFFFF) + (dst.ip >> 16) +
-                (dst.ip & 0xFFFF) + proto;
+  pseudo_sum_ =
+      std::uint64_t{src.ip >> 16} + (src.ip & 0xFFFF) + (dst.ip >> 16) + (dst.ip & 0xFFFF) + proto;
 }
 
 std::size_t FlowHeader::start(std::vector<std::uint8_t>& out, std::size_t l4_len) {

@@ -37,7 +37,8 @@ class PcapWriter {
   // Bytes of the file so far, header included, buffered or not.
   [[nodiscard]] std::uint64_t bytes() const { return bytes_; }
   [[nodiscard]] std::uint64_t packets() const { return packets_; }
-  // Flushes and closes; the destructor does it too but cannot report a failure.
+  // Flushes and closes. A writer destroyed without close() (an exception on the way) removes
+  // its file instead: a capture cut short must not be mistaken for a complete one.
   void close();
 
  private:

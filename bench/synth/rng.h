@@ -66,7 +66,8 @@ inline std::uint64_t Rng::log_between(std::uint64_t lo, std::uint64_t hi) {
   if (hi <= lo) return lo;
   const int lo_bit = 63 - __builtin_clzll(lo);
   const int hi_bit = 63 - __builtin_clzll(hi);
-  const int octave = lo_bit + static_cast<int>(below(static_cast<std::uint64_t>(hi_bit - lo_bit + 1)));
+  const int octave =
+      lo_bit + static_cast<int>(below(static_cast<std::uint64_t>(hi_bit - lo_bit + 1)));
   const std::uint64_t start = std::uint64_t{1} << octave;
   std::uint64_t value = start + below(start);
   if (value < lo) value = lo + below(start);

@@ -45,7 +45,8 @@ class Session {
 
 // The ephemeral port a client picks: Linux's default range, or Windows' for a workstation.
 inline std::uint16_t ephemeral_port(Rng& rng, bool windows) {
-  return static_cast<std::uint16_t>(windows ? rng.between(49152, 65535) : rng.between(32768, 60999));
+  return static_cast<std::uint16_t>(windows ? rng.between(49152, 65535)
+                                            : rng.between(32768, 60999));
 }
 
 // A client's connection from an ephemeral port, with random initial sequence numbers. The draws

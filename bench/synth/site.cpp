@@ -17,11 +17,11 @@ constexpr std::array<std::uint32_t, 24> kPublicOctets = {13,  18,  23,  31,  34,
                                                          142, 151, 157, 185, 188, 193, 199, 212};
 
 constexpr std::array<std::string_view, 32> kWords = {
-    "north", "blue",  "cloud", "data",  "river", "stone", "media", "link",
-    "smart", "open",  "green", "fast",  "metro", "alpha", "delta", "nova",
+    "north", "blue",  "cloud", "data",   "river", "stone", "media", "link",
+    "smart", "open",  "green", "fast",   "metro", "alpha", "delta", "nova",
     "pixel", "solar", "urban", "vector", "wave",  "zen",   "orbit", "prime",
-    "quant", "rapid", "sigma", "terra", "ultra", "vista", "atlas", "beacon"};
-constexpr std::array<std::string_view, 8> kTlds = {"com", "net", "org", "io",
+    "quant", "rapid", "sigma", "terra",  "ultra", "vista", "atlas", "beacon"};
+constexpr std::array<std::string_view, 8> kTlds = {"com", "net", "org",   "io",
                                                    "de",  "fr",  "co.uk", "eu"};
 constexpr std::array<std::string_view, 6> kLabels = {"www", "api", "cdn", "static", "img", "login"};
 
@@ -30,7 +30,8 @@ std::string server_name(Rng& rng, std::size_t i) {
   name += '.';
   name += kWords[i % kWords.size()];
   name += kWords[(i / kWords.size()) % kWords.size()];
-  if (i >= kWords.size() * kWords.size()) name += std::to_string(i / (kWords.size() * kWords.size()));
+  if (i >= kWords.size() * kWords.size())
+    name += std::to_string(i / (kWords.size() * kWords.size()));
   name += '.';
   name += kTlds[rng.below(kTlds.size())];
   return name;

@@ -67,6 +67,7 @@ TcpConn::TcpConn(Emitter& out, const Host& client, std::uint16_t client_port, co
 void TcpConn::segment(Dir d, std::uint64_t t, std::uint8_t flags, std::uint32_t seq,
                       std::uint32_t ack, std::span<const std::uint8_t> payload,
                       std::span<const std::uint8_t> options) {
+  if ((flags & tcp_flag::kAck) != 0) acked_[index(d)] = ack;
   header_[index(d)].tcp(out_->queue(t), seq, ack, flags, kWindow, options, payload);
 }
 
@@ -124,6 +125,7 @@ std::uint64_t TcpConn::send_round(Dir d, std::uint64_t t, MessageStream& stream,
 }
 
 void TcpConn::ack(Dir d, std::uint64_t t) {
+  if (acked_[index(d)] == next_[index(peer(d))]) return;
   segment(d, t, tcp_flag::kAck, next_[index(d)], next_[index(peer(d))], {});
 }
 

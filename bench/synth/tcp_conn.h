@@ -17,7 +17,9 @@
 namespace limen::bench {
 
 enum class Dir : std::uint8_t { kToServer = 0, kToClient = 1 };
-constexpr Dir peer(Dir d) { return d == Dir::kToServer ? Dir::kToClient : Dir::kToServer; }
+constexpr Dir peer(Dir d) {
+  return d == Dir::kToServer ? Dir::kToClient : Dir::kToServer;
+}
 
 inline constexpr std::uint32_t kMss = 1460;
 inline constexpr std::uint32_t kWireGapUs = 12;
@@ -45,7 +47,7 @@ class MessageStream {
   std::uint32_t record_ = 0;
   std::uint32_t record_left_ = 0;  // payload bytes left in the current record
   std::uint8_t header_[5]{};
-  std::uint32_t header_at_ = 5;    // 5: no record header pending
+  std::uint32_t header_at_ = 5;  // 5: no record header pending
 };
 
 class TcpConn {
@@ -62,7 +64,8 @@ class TcpConn {
   // second segment (and the last) ack_delay_us after it. Returns the time of the last frame.
   std::uint64_t send_round(Dir d, std::uint64_t t, MessageStream& stream, std::uint32_t segments,
                            std::uint32_t ack_delay_us);
-  // A bare ACK from d of everything the peer has sent.
+  // A bare ACK from d of everything the peer has sent; nothing when d has already acknowledged
+  // it all (a duplicate ACK would tell the peer a segment was lost).
   void ack(Dir d, std::uint64_t t);
   // FIN/ACK from `first`, the peer's FIN/ACK half an RTT later, the last ACK; returns its time.
   std::uint64_t close(Dir first, std::uint64_t t, std::uint32_t rtt_us);
@@ -78,7 +81,8 @@ class TcpConn {
                std::span<const std::uint8_t> payload, std::span<const std::uint8_t> options = {});
   Emitter* out_ = nullptr;
   FlowHeader header_[2];
-  std::uint32_t next_[2]{};  // next sequence number each side sends
+  std::uint32_t next_[2]{};   // next sequence number each side sends
+  std::uint32_t acked_[2]{};  // the last acknowledgement number each side sent
   std::vector<std::uint8_t> scratch_;
 };
 
