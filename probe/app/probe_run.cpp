@@ -191,7 +191,7 @@ int run_probe(const ProbeOptions& o) {
   // space, or strict overcommit) is an error of the options, not a crash.
   std::unique_ptr<pipeline::Worker> worker_storage;
   try {
-    worker_storage = std::make_unique<pipeline::Worker>(wc, program, *classifier, events, &stage);
+    worker_storage = std::make_unique<pipeline::Worker>(wc, program, *classifier, events);
   } catch (const std::bad_alloc&) {
     return fail("not enough memory to reserve the flow table and pools (--max-flows " +
                     std::to_string(o.max_flows) +

@@ -42,7 +42,7 @@ class EventProducer {
   // Makes the events emitted so far visible to the output stage (once per burst).
   void publish() { ring_.publish(); }
   // Publishes, then (in replay only: live capture never waits) waits until the output stage has
-  // written everything emitted so far, before output counters are read for a stats event.
+  // written everything emitted so far.
   void sync();
 
   [[nodiscard]] const ProducerCounters& counters() const { return counters_; }
@@ -83,11 +83,15 @@ class OutputStage {
   [[nodiscard]] std::uint64_t events_handled() const { return handled_.load(); }
 
   static constexpr std::chrono::milliseconds kFlushInterval{100};
+  // How long the stage sleeps with nothing to do: producers wake it only for a sizeable batch,
+  // so this bounds how late a trickle of live events starts on its way to the outputs.
+  static constexpr std::chrono::milliseconds kPollInterval{20};
 
  private:
   void run_thread();
   bool drain();
   void deliver(const RingRecord& record);
+  void write_outputs_member(std::string_view stats_json);
   void flush_all();
 
   std::string probe_;
@@ -101,6 +105,7 @@ class OutputStage {
   std::thread thread_;
   bool started_ = false;
   events::ByteBuffer line_;
+  events::ByteBuffer outputs_json_;  // a stats event's "outputs" member, then its closing braces
 };
 
 }  // namespace limen::output

@@ -40,13 +40,11 @@ struct Worker::Judgement {
 };
 
 Worker::Worker(const WorkerConfig& config, std::shared_ptr<const rules::RuleProgram> program,
-               classify::NdpiClassifier& classifier, output::EventProducer& events,
-               const output::OutputStage* stage)
+               classify::NdpiClassifier& classifier, output::EventProducer& events)
     : config_(config),
       program_(std::move(program)),
       classifier_(classifier),
       events_(events),
-      stage_(stage),
       decoder_(config.decoder),
       flows_(std::make_unique<flow::FlowTable<FlowState>>(config.flows)),
       app_(config.app) {
@@ -436,9 +434,8 @@ void Worker::finish(const capture::CaptureStats& capture) {
 }
 
 void Worker::emit_stats(const capture::CaptureStats& capture) {
-  // In replay the outputs' counters are brought up to date first, so that the figures are those
-  // of every event before this one (live capture never waits: they may lag a little).
-  events_.sync();
+  // The outputs' counters are the output stage's to add (OutputStage::deliver): it alone knows
+  // them as of this event, and the worker need not wait for it.
   events::JsonWriter& w = writer_.begin_stats(clock_);
   write_stats(w, capture);
   emit(writer_.end_stats());

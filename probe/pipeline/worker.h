@@ -93,11 +93,9 @@ struct ZonePairLoss {
 
 class Worker final : public capture::PacketHandler, public dissect::TransactionSink {
  public:
-  // `program` may be null: no rules, so flows are recorded but nothing is judged. `stage` is
-  // read only for its outputs' counters in stats events.
+  // `program` may be null: no rules, so flows are recorded but nothing is judged.
   Worker(const WorkerConfig& config, std::shared_ptr<const rules::RuleProgram> program,
-         classify::NdpiClassifier& classifier, output::EventProducer& events,
-         const output::OutputStage* stage = nullptr);
+         classify::NdpiClassifier& classifier, output::EventProducer& events);
   ~Worker();
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
@@ -181,7 +179,6 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
   std::uint8_t epoch_ = 0;
   classify::NdpiClassifier& classifier_;
   output::EventProducer& events_;
-  const output::OutputStage* stage_;
   events::EveWriter writer_;
   decode::PacketDecoder decoder_;
   std::unique_ptr<flow::FlowTable<FlowState>> flows_;

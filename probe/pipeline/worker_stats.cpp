@@ -120,20 +120,6 @@ void Worker::write_stats(events::JsonWriter& w, const capture::CaptureStats& cap
   w.end_object();
   w.end_object();
 
-  w.key("outputs");
-  w.begin_array();
-  if (stage_ != nullptr) {
-    for (const auto& o : stage_->outputs()) {
-      w.begin_object();
-      w.key("name");
-      w.string(o->name);
-      field(w, "written", o->out->counters().written.load(std::memory_order_relaxed));
-      field(w, "dropped", o->out->counters().dropped.load(std::memory_order_relaxed));
-      w.end_object();
-    }
-  }
-  w.end_array();
-
   const auto& pc = events_.counters();
   w.key("output_queue");
   w.begin_object();

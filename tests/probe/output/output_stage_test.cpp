@@ -174,6 +174,40 @@ TEST(OutputStage, LiveOutputIsFlushedWithinTheInterval) {
   stage.stop();
 }
 
+TEST(OutputStage, StatsEventsEndWithEachOutputsCountsBeforeThem) {
+  MemoryOutput::Shared all, stats_only;
+  OutputStage stage("p", 1);
+  stage.add_output(std::make_unique<MemoryOutput>(all, "all"), events::EventTypeSet::all());
+  std::string error;
+  stage.add_output(std::make_unique<MemoryOutput>(stats_only, "stats"),
+                   *events::EventTypeSet::parse("stats", error));
+  EventProducer& p = stage.add_producer(1 << 20, true);
+  stage.start();
+  const std::string flow = event_json(1, "flow");
+  for (int i = 0; i < 5; ++i) p.emit(encoded(flow, events::kFlowEvent));
+  const std::string stats =
+      R"({"timestamp":"t","event_type":"stats","n":2,"stats":{"output_queue":{"events":5}}})";
+  p.emit(encoded(stats, events::kStatsEvent));
+  p.emit(encoded(flow, events::kFlowEvent));
+  p.emit(encoded(stats, events::kStatsEvent));
+  p.sync();
+  stage.stop();
+  ASSERT_EQ(all.lines.size(), 8U);
+  ASSERT_EQ(stats_only.lines.size(), 2U);
+  const auto first = nlohmann::json::parse(all.lines[5]);
+  EXPECT_EQ(first["stats"]["output_queue"]["events"], 5);
+  ASSERT_EQ(first["stats"]["outputs"].size(), 2U);
+  EXPECT_EQ(first["stats"]["outputs"][0]["name"], "all");
+  EXPECT_EQ(first["stats"]["outputs"][0]["written"], 5);  // the events before it, not itself
+  EXPECT_EQ(first["stats"]["outputs"][1]["name"], "stats");
+  EXPECT_EQ(first["stats"]["outputs"][1]["written"], 0);
+  const auto second = nlohmann::json::parse(stats_only.lines[1]);
+  EXPECT_EQ(second["seq"], 2);
+  EXPECT_EQ(second["stats"]["outputs"][0]["written"], 7);
+  EXPECT_EQ(second["stats"]["outputs"][1]["written"], 1);
+  EXPECT_EQ(all.lines[5].find("\"outputs\""), all.lines[5].rfind("\"outputs\""));
+}
+
 TEST(OutputStage, OversizeEventsAreCountedNotWritten) {
   MemoryOutput::Shared out;
   OutputStage stage("p", 1);

@@ -84,7 +84,7 @@ TEST(WorkerAllocation, SecondReplayOfRealCapturesDoesNotAllocate) {
   output::EventProducer& events = stage.add_producer(16 << 20, true);
   WorkerConfig wc;
   wc.stats_interval_usec = 600 * kUsecPerSecond;
-  Worker worker(wc, compiled.program, *classifier, events, &stage);
+  Worker worker(wc, compiled.program, *classifier, events);
   stage.start();
 
   const auto files = captures();

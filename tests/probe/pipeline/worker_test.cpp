@@ -44,7 +44,7 @@ struct Rig {
     WorkerConfig wc;
     wc.stats_interval_usec = 0;
     wc.flows.max_flows = max_flows;
-    worker = std::make_unique<Worker>(wc, program, *classifier, events, &stage);
+    worker = std::make_unique<Worker>(wc, program, *classifier, events);
     stage.start();
   }
   std::shared_ptr<const rules::RuleProgram> compile(const char* text) {
