@@ -28,8 +28,9 @@ bool set_nonblocking_cloexec(int fd) {
 }  // namespace
 
 PcapSource::PcapSource(PcapHandle handle, Kind kind, std::string name, decode::LinkType link,
-                       std::string warning)
-    : handle_(std::move(handle)),
+                       std::string warning, std::unique_ptr<char[]> read_buffer)
+    : read_buffer_(std::move(read_buffer)),
+      handle_(std::move(handle)),
       kind_(kind),
       name_(std::move(name)),
       link_(link),

@@ -30,8 +30,10 @@ class PcapSource final : public PacketSource {
  public:
   enum class Kind : std::uint8_t { File, Live };
 
+  // `read_buffer`: the stdio buffer of a file handle's stream, if it was given one; kept until
+  // the stream is closed.
   PcapSource(PcapHandle handle, Kind kind, std::string name, decode::LinkType link,
-             std::string warning);
+             std::string warning, std::unique_ptr<char[]> read_buffer = nullptr);
   ~PcapSource() override;
 
   // Live only, once after construction: nonblocking mode and the wake pipe. false + error.
@@ -53,6 +55,7 @@ class PcapSource final : public PacketSource {
   void wait_for_packets();
   void record_read_error();
 
+  std::unique_ptr<char[]> read_buffer_;  // declared first: freed after handle_ closes the stream
   PcapHandle handle_;
   Kind kind_;
   std::string name_;
@@ -71,7 +74,10 @@ class PcapSource final : public PacketSource {
 
 // Opens a capture already open as a stream, taking ownership of `file` (closed on failure too).
 // open_file checks the path first, then calls this; the fuzzer feeds it memory streams.
-std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error);
+// `read_buffer` is the stream's stdio buffer when the caller set one (setvbuf): it must live as
+// long as the stream, so the source keeps it.
+std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error,
+                                          std::unique_ptr<char[]> read_buffer = nullptr);
 
 // "<name>: unsupported link type 195 (IEEE802_15_4_WITHFCS)".
 std::string unsupported_link_type_error(const std::string& name, int dlt);
