@@ -14,6 +14,7 @@
 #include <memory>
 #include <string_view>
 
+#include "common/mapped_memory.h"
 #include "common/timestamp.h"
 #include "dissectors/core/transaction.h"
 #include "filters/rules.h"
@@ -118,6 +119,7 @@ class EveWriter {
   JsonWriter w_;
   std::uint32_t insert_at_ = 0;
   flow::CommunityIdHasher community_id_;
+  MappedMemory cache_memory_;
   CachedHeader* cache_ = nullptr;  // kCacheSize entries, untouched until used
   std::int64_t cached_second_ = INT64_MIN;
   char second_text_[24]{};  // "2026-01-02T03:04:05." of cached_second_

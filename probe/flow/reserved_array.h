@@ -17,6 +17,8 @@
 #include <new>
 #include <type_traits>
 
+#include "common/mapped_memory.h"
+
 #if defined(__has_include)
 #if __has_include(<sanitizer/asan_interface.h>)
 #include <sanitizer/asan_interface.h>
@@ -25,33 +27,11 @@
 
 namespace limen::flow {
 
-namespace detail {
-
-// An anonymous private mapping of `bytes` (0: none), reserved without swap accounting
-// (MAP_NORESERVE). `huge_pages == false` asks the kernel not to back it with transparent huge
-// pages, for arrays written at random where a 2 MiB page per touch would defeat the purpose.
-class Reservation {
- public:
-  Reservation(std::size_t count, std::size_t element_size, bool huge_pages);
-  ~Reservation();
-  Reservation(const Reservation&) = delete;
-  Reservation& operator=(const Reservation&) = delete;
-
-  [[nodiscard]] void* data() const { return data_; }
-  [[nodiscard]] std::size_t bytes() const { return bytes_; }
-
- private:
-  void* data_ = nullptr;
-  std::size_t bytes_ = 0;
-};
-
-}  // namespace detail
-
 template <class T>
 class ReservedArray {
  public:
   explicit ReservedArray(std::size_t size)
-      : memory_(size, sizeof(T), true), data_(static_cast<T*>(memory_.data())), size_(size) {
+      : memory_(size, sizeof(T), MappedMemory::Pages::Default), data_(static_cast<T*>(memory_.data())), size_(size) {
     poison_ahead();
   }
   ~ReservedArray() {
@@ -114,7 +94,7 @@ class ReservedArray {
 #endif
   }
 
-  detail::Reservation memory_;
+  MappedMemory memory_;
   T* data_;
   std::size_t size_;
   std::size_t constructed_ = 0;
@@ -129,7 +109,7 @@ class ZeroedArray {
 
  public:
   explicit ZeroedArray(std::size_t size)
-      : memory_(size, sizeof(T), false), data_(static_cast<T*>(memory_.data())), size_(size) {}
+      : memory_(size, sizeof(T), MappedMemory::Pages::Small), data_(static_cast<T*>(memory_.data())), size_(size) {}
   ZeroedArray(const ZeroedArray&) = delete;
   ZeroedArray& operator=(const ZeroedArray&) = delete;
 
@@ -144,7 +124,7 @@ class ZeroedArray {
   }
 
  private:
-  detail::Reservation memory_;
+  MappedMemory memory_;
   T* data_;
   std::size_t size_;
 };

@@ -8,7 +8,8 @@ EventRing::EventRing(std::size_t capacity, Doorbell& data_bell)
     : capacity_(std::size_t{64} << 10), data_bell_(data_bell) {
   while (capacity_ < capacity) capacity_ <<= 1;
   mask_ = capacity_ - 1;
-  storage_.reset(new std::uint8_t[capacity_]);
+  memory_ = MappedMemory(capacity_, MappedMemory::Pages::Huge);
+  storage_ = static_cast<std::uint8_t*>(memory_.data());
 }
 
 bool EventRing::try_push(const RingRecord& record) {
@@ -22,10 +23,10 @@ bool EventRing::try_push(const RingRecord& record) {
     if (capacity_ - (write_ - tail_seen_) < total) return false;
   }
   if (need > to_end) {
-    std::memcpy(storage_.get() + at, &kPadding, 4);
+    std::memcpy(storage_ + at, &kPadding, 4);
     write_ += to_end;
   }
-  std::uint8_t* h = storage_.get() + (write_ & mask_);
+  std::uint8_t* h = storage_ + (write_ & mask_);
   const auto length = static_cast<std::uint32_t>(record.json.size());
   const auto insert_at = static_cast<std::uint16_t>(record.insert_at);
   std::memcpy(h, &length, 4);

@@ -17,6 +17,7 @@
 #include <memory>
 #include <string_view>
 
+#include "common/mapped_memory.h"
 #include "probe/output/doorbell.h"
 
 namespace limen::output {
@@ -61,7 +62,8 @@ class EventRing {
   static constexpr std::size_t kHeader = 8;  // u32 length (kPadding: skip to the end), u16, u8
   static constexpr std::uint32_t kPadding = UINT32_MAX;
 
-  std::unique_ptr<std::uint8_t[]> storage_;
+  MappedMemory memory_;  // huge pages: the ring is cycled through whole
+  std::uint8_t* storage_ = nullptr;
   std::size_t capacity_;
   std::size_t mask_;
   Doorbell& data_bell_;
@@ -81,7 +83,7 @@ std::size_t EventRing::consume(F&& f) {
   std::size_t n = 0;
   while (pos != end) {
     const std::size_t at = pos & mask_;
-    const std::uint8_t* h = storage_.get() + at;
+    const std::uint8_t* h = storage_ + at;
     std::uint32_t length = 0;
     std::uint16_t insert_at = 0;
     __builtin_memcpy(&length, h, 4);
