@@ -12,6 +12,11 @@ TEST(Timestamp, FormatsRfc3339UtcWithMicroseconds) {
   EXPECT_EQ(format_rfc3339(Timestamp::from_parts(951782400, 1)),  // leap day 2000
             "2000-02-29T00:00:00.000001Z");
   EXPECT_EQ(format_rfc3339(Timestamp{-1}), "1969-12-31T23:59:59.999999Z");
+  EXPECT_EQ(format_rfc3339(Timestamp::from_parts(253402300799, 999999)),
+            "9999-12-31T23:59:59.999999Z");
+  // Years past four digits keep their digits rather than being cut.
+  EXPECT_EQ(format_rfc3339(Timestamp::from_parts(253402300800, 5)),
+            "10000-01-01T00:00:00.000005Z");
 }
 
 TEST(Timestamp, ParsesWhatItFormatsAndCommonForms) {
