@@ -23,10 +23,15 @@ MappedMemory::MappedMemory(std::size_t bytes, Pages pages) {
   data_ = p;
   switch (pages) {
 #if defined(MADV_NOHUGEPAGE) && defined(MADV_HUGEPAGE)
-    case Pages::Small: static_cast<void>(::madvise(data_, bytes_, MADV_NOHUGEPAGE)); break;
-    case Pages::Huge: static_cast<void>(::madvise(data_, bytes_, MADV_HUGEPAGE)); break;
+    case Pages::Small:
+      static_cast<void>(::madvise(data_, bytes_, MADV_NOHUGEPAGE));
+      break;
+    case Pages::Huge:
+      static_cast<void>(::madvise(data_, bytes_, MADV_HUGEPAGE));
+      break;
 #endif
-    default: break;
+    default:
+      break;
   }
 }
 

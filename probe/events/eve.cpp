@@ -1,7 +1,6 @@
 #include "probe/events/eve.h"
 
 #include <charconv>
-#include <cstdlib>
 #include <cstring>
 #include <new>
 #include <string>

@@ -31,7 +31,9 @@ template <class T>
 class ReservedArray {
  public:
   explicit ReservedArray(std::size_t size)
-      : memory_(size, sizeof(T), MappedMemory::Pages::Default), data_(static_cast<T*>(memory_.data())), size_(size) {
+      : memory_(size, sizeof(T), MappedMemory::Pages::Default),
+        data_(static_cast<T*>(memory_.data())),
+        size_(size) {
     poison_ahead();
   }
   ~ReservedArray() {
@@ -75,9 +77,8 @@ class ReservedArray {
   // Under AddressSanitizer, the elements just past the constructed ones are poisoned, so reading
   // a slot before its construction is reported. Only a window is poisoned, not the whole
   // reservation: the shadow of a multi-gigabyte reservation would itself cost memory.
-  static constexpr std::size_t kWindow = sizeof(T) < (std::size_t{64} << 10)
-                                             ? (std::size_t{64} << 10) / sizeof(T)
-                                             : 1;
+  static constexpr std::size_t kWindow =
+      sizeof(T) < (std::size_t{64} << 10) ? (std::size_t{64} << 10) / sizeof(T) : 1;
   [[nodiscard]] std::size_t window_end() const {
     return size_ - poisoned_from_ < kWindow ? size_ : poisoned_from_ + kWindow;
   }
@@ -109,7 +110,9 @@ class ZeroedArray {
 
  public:
   explicit ZeroedArray(std::size_t size)
-      : memory_(size, sizeof(T), MappedMemory::Pages::Small), data_(static_cast<T*>(memory_.data())), size_(size) {}
+      : memory_(size, sizeof(T), MappedMemory::Pages::Small),
+        data_(static_cast<T*>(memory_.data())),
+        size_(size) {}
   ZeroedArray(const ZeroedArray&) = delete;
   ZeroedArray& operator=(const ZeroedArray&) = delete;
 

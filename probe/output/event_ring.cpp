@@ -41,14 +41,15 @@ bool EventRing::try_push(const RingRecord& record) {
 void EventRing::publish() {
   if (published_.load(std::memory_order_relaxed) == write_) return;
   published_.store(write_, std::memory_order_release);
-  if (write_ - woken_at_ >= capacity_ / 16) {
-    woken_at_ = write_;
-    data_bell_.ring();
-  }
+  if (write_ - woken_at_ >= capacity_ / 16) wake();
 }
 
 void EventRing::publish_and_wake() {
   published_.store(write_, std::memory_order_release);
+  wake();
+}
+
+void EventRing::wake() {
   woken_at_ = write_;
   data_bell_.ring();
 }

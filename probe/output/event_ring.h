@@ -14,7 +14,6 @@
 #include <atomic>
 #include <cstddef>
 #include <cstdint>
-#include <memory>
 #include <string_view>
 
 #include "common/mapped_memory.h"
@@ -45,9 +44,7 @@ class EventRing {
   bool try_push(const RingRecord& record);
   void publish();
   void publish_and_wake();
-  [[nodiscard]] bool drained() const {
-    return tail_.load(std::memory_order_acquire) == write_;
-  }
+  [[nodiscard]] bool drained() const { return tail_.load(std::memory_order_acquire) == write_; }
   Doorbell& room_bell() { return room_bell_; }
 
   // Consumer: calls f(const RingRecord&) for every published record, in order, then frees them.
@@ -59,6 +56,8 @@ class EventRing {
   }
 
  private:
+  void wake();
+
   static constexpr std::size_t kHeader = 8;  // u32 length (kPadding: skip to the end), u16, u8
   static constexpr std::uint32_t kPadding = UINT32_MAX;
 

@@ -53,7 +53,9 @@ OutputStage::OutputStage(std::string probe_name, std::uint64_t run)
   probe_json_.assign(b.data(), b.size());
 }
 
-OutputStage::~OutputStage() { stop(); }
+OutputStage::~OutputStage() {
+  stop();
+}
 
 void OutputStage::add_output(std::unique_ptr<EventOutput> out, events::EventTypeSet types) {
   auto o = std::make_unique<Output>();
@@ -116,9 +118,11 @@ void OutputStage::write_outputs_member(std::string_view stats_json) {
 void OutputStage::deliver(const RingRecord& r) {
   handled_.fetch_add(1, std::memory_order_relaxed);
   std::string_view body = r.json.substr(r.insert_at);
+  std::string_view tail;  // a stats event's outputs member and closing braces, in place of its own
   if (r.code == events::kStatsEvent) {
     write_outputs_member(r.json);
-    if (outputs_json_.size() != 0) body.remove_suffix(2);
+    tail = outputs_json_.view();
+    if (!tail.empty()) body.remove_suffix(2);
   }
   for (auto& o : outputs_) {
     if (!o->types.has(r.code)) continue;
@@ -129,7 +133,7 @@ void OutputStage::deliver(const RingRecord& r) {
     line_.append(probe_json_);
     events::append_json_uint(line_, seq);
     line_.append(body);
-    if (r.code == events::kStatsEvent) line_.append(outputs_json_.view());
+    line_.append(tail);
     o->out->write(probe_, run_, seq, line_.view());
   }
 }

@@ -12,8 +12,8 @@ namespace limen {
 namespace {
 
 TEST(MappedMemory, IsZeroedWritableAndRoundedToPages) {
-  for (auto pages : {MappedMemory::Pages::Small, MappedMemory::Pages::Default,
-                     MappedMemory::Pages::Huge}) {
+  for (auto pages :
+       {MappedMemory::Pages::Small, MappedMemory::Pages::Default, MappedMemory::Pages::Huge}) {
     MappedMemory m(10000, pages);
     ASSERT_NE(m.data(), nullptr);
     EXPECT_GE(m.bytes(), 10000U);

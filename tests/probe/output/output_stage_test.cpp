@@ -45,6 +45,11 @@ std::string event_json(int i, const char* type) {
          std::to_string(i) + "}";
 }
 
+events::EventTypeSet types(const char* text) {
+  std::string error;
+  return *events::EventTypeSet::parse(text, error);
+}
+
 events::EncodedEvent encoded(const std::string& json, events::EventCode code) {
   return events::EncodedEvent{json, static_cast<std::uint32_t>(json.find(",\"n\"")), code};
 }
@@ -63,7 +68,8 @@ TEST(EventRing, RecordsComeOutInOrderAcrossTheWrap) {
     EXPECT_FALSE(ring.has_published());  // nothing visible before publish()
     ring.publish();
     ring.consume([&](const RingRecord& r) {
-      const std::string expect = std::to_string(next_out) + ":" + big.substr(0, next_out * 37 % 3000);
+      const std::string expect =
+          std::to_string(next_out) + ":" + big.substr(0, next_out * 37 % 3000);
       ASSERT_EQ(r.json, expect);
       ASSERT_EQ(r.code, next_out % 7);
       ++next_out;
@@ -85,16 +91,14 @@ TEST(OutputStage, NumbersEachOutputAndRoutesByType) {
   MemoryOutput::Shared all, findings;
   OutputStage stage("probe-1", 9);
   stage.add_output(std::make_unique<MemoryOutput>(all, "all"), events::EventTypeSet::all());
-  std::string error;
-  stage.add_output(std::make_unique<MemoryOutput>(findings, "findings"),
-                   *events::EventTypeSet::parse("finding", error));
+  stage.add_output(std::make_unique<MemoryOutput>(findings, "findings"), types("finding"));
   EventProducer& p = stage.add_producer(1 << 20, true);
   stage.start();
   for (int i = 0; i < 1000; ++i) {
     const bool finding = i % 10 == 0;
     const std::string j = event_json(i, finding ? "finding" : "modbus");
-    p.emit(encoded(j, finding ? events::kFindingEvent
-                              : events::transaction_code(dissect::Protocol::Modbus)));
+    p.emit(encoded(
+        j, finding ? events::kFindingEvent : events::transaction_code(dissect::Protocol::Modbus)));
     if (i % 64 == 0) p.publish();
   }
   p.sync();
@@ -178,9 +182,7 @@ TEST(OutputStage, StatsEventsEndWithEachOutputsCountsBeforeThem) {
   MemoryOutput::Shared all, stats_only;
   OutputStage stage("p", 1);
   stage.add_output(std::make_unique<MemoryOutput>(all, "all"), events::EventTypeSet::all());
-  std::string error;
-  stage.add_output(std::make_unique<MemoryOutput>(stats_only, "stats"),
-                   *events::EventTypeSet::parse("stats", error));
+  stage.add_output(std::make_unique<MemoryOutput>(stats_only, "stats"), types("stats"));
   EventProducer& p = stage.add_producer(1 << 20, true);
   stage.start();
   const std::string flow = event_json(1, "flow");
@@ -214,8 +216,8 @@ TEST(OutputStage, OversizeEventsAreCountedNotWritten) {
   stage.add_output(std::make_unique<MemoryOutput>(out, "m"), events::EventTypeSet::all());
   EventProducer& p = stage.add_producer(64 << 10, true);
   stage.start();
-  const std::string huge = R"({"timestamp":"t","event_type":"flow","n":1,"f":")" +
-                           std::string(40000, 'q') + "\"}";
+  const std::string huge =
+      R"({"timestamp":"t","event_type":"flow","n":1,"f":")" + std::string(40000, 'q') + "\"}";
   p.emit(encoded(huge, events::kFlowEvent));
   p.sync();
   stage.stop();
