@@ -133,7 +133,7 @@ void OutputStage::deliver(const RingRecord& r) {
     line_.append(probe_json_);
     events::append_json_uint(line_, seq);
     line_.append(body);
-    line_.append(tail);
+    if (!tail.empty()) line_.append(tail);  // a null view may not reach memcpy
     o->out->write(probe_, run_, seq, line_.view());
   }
 }
