@@ -1,18 +1,23 @@
 // open_file: capture-file replay. The file is opened here rather than by pcap_open_offline so
 // that each way of failing (missing, unreadable, a directory, empty) gets its own clear message
-// before libpcap sees it; libpcap then reads pcap and pcapng alike, converting nanosecond
+// before libpcap sees it. libpcap then checks the header of every file; classic pcap files are
+// read by PcapFileReader, pcapng and the old variants by libpcap, converting nanosecond
 // timestamps to microseconds.
 
+#include <fcntl.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <cerrno>
 #include <cstdio>
 #include <memory>
+#include <optional>
 #include <string_view>
 #include <system_error>
 #include <utility>
 
 #include "probe/capture/packet_source.h"
+#include "probe/capture/pcap_file_reader.h"
 #include "probe/capture/pcap_source.h"
 
 namespace limen::capture {
@@ -67,15 +72,27 @@ std::unique_ptr<PacketSource> open_file(const std::filesystem::path& path, std::
     return nullptr;
   }
 
-  // libpcap reads each record with two freads; through stdio's default buffer (the file
-  // system's block size) that was a read system call every few packets, 10% of a replay.
-  auto buffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
-  if (std::setvbuf(file.get(), buffer.get(), _IOFBF, kReadBufferBytes) != 0) buffer.reset();
-  return open_stream(file.release(), std::move(name), error, std::move(buffer));
+  return open_stream(file.release(), std::move(name), error);
 }
 
-std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error,
-                                          std::unique_ptr<char[]> read_buffer) {
+std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error) {
+  // The first bytes are read beside the stream (pread leaves its position alone), to choose
+  // the reader before libpcap reads the header through the stream.
+  const int fd = fileno(file);
+  std::optional<ClassicPcapFormat> classic;
+  if (fd >= 0) {
+    std::uint8_t header[PcapFileReader::kFileHeaderSize];
+    if (pread(fd, header, sizeof header, 0) == static_cast<ssize_t>(sizeof header))
+      classic = classic_pcap_format(header);
+  }
+  std::unique_ptr<char[]> read_buffer;
+  if (!classic && fd >= 0) {
+    // libpcap reads each record with two freads; through stdio's default buffer (the file
+    // system's block size) that was a read system call every few packets, 10% of a replay.
+    read_buffer = std::make_unique_for_overwrite<char[]>(kReadBufferBytes);
+    if (std::setvbuf(file, read_buffer.get(), _IOFBF, kReadBufferBytes) != 0) read_buffer.reset();
+  }
+
   char errbuf[PCAP_ERRBUF_SIZE] = {};
   // On failure libpcap leaves the FILE open; once it returns a handle, pcap_close closes both.
   PcapHandle handle(
@@ -90,6 +107,18 @@ std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std
   if (!link_type_from_dlt(dlt, link)) {
     error = unsupported_link_type_error(name, dlt);
     return nullptr;
+  }
+  if (classic) {
+    // libpcap has checked the header; the reader takes its own descriptor and the handle
+    // (with the stream) is closed.
+    const int own = fcntl(fd, F_DUPFD_CLOEXEC, 0);
+    if (own < 0) {
+      error = name + ": cannot open (" + std::generic_category().message(errno) + ")";
+      return nullptr;
+    }
+    return std::make_unique<PcapFileReader>(
+        own, std::move(name), link, *classic,
+        static_cast<std::uint32_t>(pcap_snapshot(handle.get())));
   }
   return std::make_unique<PcapSource>(std::move(handle), PcapSource::Kind::File, std::move(name),
                                       link, std::string(), std::move(read_buffer));

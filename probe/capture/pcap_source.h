@@ -73,11 +73,9 @@ class PcapSource final : public PacketSource {
 };
 
 // Opens a capture already open as a stream, taking ownership of `file` (closed on failure too).
-// open_file checks the path first, then calls this; the fuzzer feeds it memory streams.
-// `read_buffer` is the stream's stdio buffer when the caller set one (setvbuf): it must live as
-// long as the stream, so the source keeps it.
-std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error,
-                                          std::unique_ptr<char[]> read_buffer = nullptr);
+// open_file checks the path first, then calls this; the fuzzer feeds it memory files. A stream
+// without a descriptor (fmemopen) is read by libpcap whatever its format.
+std::unique_ptr<PacketSource> open_stream(std::FILE* file, std::string name, std::string& error);
 
 // "<name>: unsupported link type 195 (IEEE802_15_4_WITHFCS)".
 std::string unsupported_link_type_error(const std::string& name, int dlt);

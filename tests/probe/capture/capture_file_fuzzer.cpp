@@ -1,6 +1,11 @@
 // libFuzzer target: arbitrary bytes as a capture file (pcap or pcapng), read to the end in
 // small bursts. Whatever the bytes, opening and reading end in a clean status, and every
-// packet view respects data.size() <= wire_length. Seeds: any pcap/pcapng files.
+// packet view respects data.size() <= wire_length. The bytes sit in a memory file with a
+// descriptor, so classic pcap goes through PcapFileReader as from disk, and pcapng through
+// libpcap. Seeds: any pcap/pcapng files.
+
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstddef>
 #include <cstdint>
@@ -25,9 +30,17 @@ class CheckingHandler final : public limen::capture::PacketHandler {
 }  // namespace
 
 extern "C" int LLVMFuzzerTestOneInput(const std::uint8_t* data, std::size_t size) {
-  if (size == 0) return 0;  // fmemopen rejects empty buffers; open_file handles empty files
-  std::FILE* file = fmemopen(const_cast<std::uint8_t*>(data), size, "rb");
-  if (file == nullptr) return 0;
+  static const int fd = memfd_create("capture-fuzz", MFD_CLOEXEC);
+  if (fd < 0) std::abort();
+  // The previous input's stream moved the shared offset: rewind it too.
+  if (ftruncate(fd, 0) != 0 || pwrite(fd, data, size, 0) != static_cast<ssize_t>(size) ||
+      lseek(fd, 0, SEEK_SET) != 0)
+    std::abort();
+  // A stream of its own over the same memory file, closed (with its descriptor) by the source.
+  const int own = dup(fd);
+  if (own < 0) std::abort();
+  std::FILE* file = fdopen(own, "rb");
+  if (file == nullptr) std::abort();
   std::string error;
   auto source = limen::capture::open_stream(file, "fuzz", error);
   if (!source) {

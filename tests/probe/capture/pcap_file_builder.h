@@ -1,7 +1,7 @@
 #pragma once
 // PcapFileBuilder: writes classic pcap files byte by byte for the capture tests, so each test
 // states exactly what the file holds (link type, precision, record sizes, damage) with no
-// dependency on libpcap's writer. Little-endian, version 2.4.
+// dependency on libpcap's writer. Version 2.4, little-endian unless told otherwise.
 
 #include <cstdint>
 #include <filesystem>
@@ -17,7 +17,8 @@ class PcapFileBuilder {
   static constexpr std::size_t kRecordHeaderSize = 16;
 
   explicit PcapFileBuilder(std::uint32_t linktype, bool nanosecond = false,
-                           std::uint32_t snaplen = 65535) {
+                           std::uint32_t snaplen = 65535, bool big_endian = false)
+      : big_endian_(big_endian) {
     put32(nanosecond ? 0xa1b23c4d : 0xa1b2c3d4);
     put16(2);
     put16(4);
@@ -31,8 +32,7 @@ class PcapFileBuilder {
   PcapFileBuilder& add(std::uint32_t sec, std::uint32_t frac, std::span<const std::uint8_t> data,
                        std::uint32_t wire_length = 0) {
     return add_raw(sec, frac, static_cast<std::uint32_t>(data.size()),
-                   wire_length != 0 ? wire_length : static_cast<std::uint32_t>(data.size()),
-                   data);
+                   wire_length != 0 ? wire_length : static_cast<std::uint32_t>(data.size()), data);
   }
   PcapFileBuilder& add_raw(std::uint32_t sec, std::uint32_t frac, std::uint32_t caplen,
                            std::uint32_t wire_length, std::span<const std::uint8_t> data) {
@@ -55,14 +55,15 @@ class PcapFileBuilder {
 
  private:
   void put16(std::uint16_t v) {
-    bytes_.push_back(static_cast<std::uint8_t>(v));
-    bytes_.push_back(static_cast<std::uint8_t>(v >> 8));
+    for (int i = 0; i < 2; ++i)
+      bytes_.push_back(static_cast<std::uint8_t>(v >> (big_endian_ ? 8 - 8 * i : 8 * i)));
   }
   void put32(std::uint32_t v) {
-    for (int shift = 0; shift < 32; shift += 8)
-      bytes_.push_back(static_cast<std::uint8_t>(v >> shift));
+    for (int i = 0; i < 4; ++i)
+      bytes_.push_back(static_cast<std::uint8_t>(v >> (big_endian_ ? 24 - 8 * i : 8 * i)));
   }
 
+  bool big_endian_;
   std::vector<std::uint8_t> bytes_;
 };
 
