@@ -16,10 +16,14 @@ constexpr std::size_t kHeaderMax = 320;
 
 std::string_view decision_name(rules::Decision d) {
   switch (d) {
-    case rules::Decision::Allowed: return "allowed";
-    case rules::Decision::Denied: return "denied";
-    case rules::Decision::Unauthorized: return "unauthorized";
-    case rules::Decision::NotReported: break;
+    case rules::Decision::Allowed:
+      return "allowed";
+    case rules::Decision::Denied:
+      return "denied";
+    case rules::Decision::Unauthorized:
+      return "unauthorized";
+    case rules::Decision::NotReported:
+      break;
   }
   return "not_reported";
 }
@@ -46,17 +50,6 @@ void mac(JsonWriter& w, const std::array<std::uint8_t, 6>& m) {
   w.plain_string({text, sizeof text});
 }
 
-// "modbus.function_code" -> family "modbus", key "function_code"; a protocol may publish a
-// second family, as EtherNet/IP does with "cip.service".
-std::string_view family_of(std::string_view name, std::string_view proto) {
-  const auto dot = name.find('.');
-  return dot == std::string_view::npos ? proto : name.substr(0, dot);
-}
-std::string_view key_of(std::string_view name) {
-  const auto dot = name.find('.');
-  return dot == std::string_view::npos ? name : name.substr(dot + 1);
-}
-
 }  // namespace
 
 struct EveWriter::CachedHeader {
@@ -67,23 +60,34 @@ struct EveWriter::CachedHeader {
 
 std::string_view finding_kind_name(FindingKind kind) {
   switch (kind) {
-    case FindingKind::UnauthorizedFlow: return "unauthorized_flow";
-    case FindingKind::DeniedFlow: return "denied_flow";
-    case FindingKind::Alert: return "alert";
-    case FindingKind::UnauthorizedOperation: return "unauthorized_operation";
-    case FindingKind::DeniedOperation: return "denied_operation";
+    case FindingKind::UnauthorizedFlow:
+      return "unauthorized_flow";
+    case FindingKind::DeniedFlow:
+      return "denied_flow";
+    case FindingKind::Alert:
+      return "alert";
+    case FindingKind::UnauthorizedOperation:
+      return "unauthorized_operation";
+    case FindingKind::DeniedOperation:
+      return "denied_operation";
   }
   return "unknown";
 }
 
 std::string_view ip_proto_name(std::uint8_t proto) {
   switch (proto) {
-    case 1: return "ICMP";
-    case 6: return "TCP";
-    case 17: return "UDP";
-    case 58: return "IPv6-ICMP";
-    case 132: return "SCTP";
-    default: break;
+    case 1:
+      return "ICMP";
+    case 6:
+      return "TCP";
+    case 17:
+      return "UDP";
+    case 58:
+      return "IPv6-ICMP";
+    case 132:
+      return "SCTP";
+    default:
+      break;
   }
   static const auto numbers = [] {
     std::array<std::array<char, 4>, 256> n{};
@@ -212,33 +216,56 @@ void EveWriter::transaction_fields(const dissect::TransactionView& t) {
 
   // The protocol's object first, then any other family in order of first appearance; within an
   // object, fields in the order they were set, a field set twice keeping its first place and its
-  // last value (as the events have always had them).
+  // last value (as the events have always had them). Each name is split once, here:
+  // "modbus.function_code" is family "modbus", key "function_code"; a name without a dot is
+  // the protocol's; a protocol may publish a second family, as EtherNet/IP does "cip.service".
   std::array<std::string_view, 8> families{proto};
   std::size_t family_count = 1;
-  for (const auto& v : values) {
-    const std::string_view fam = family_of(schema[v.field].name, proto);
-    bool known = false;
-    for (std::size_t i = 0; i < family_count; ++i) known = known || families[i] == fam;
-    if (!known && family_count < families.size()) families[family_count++] = fam;
+  std::array<std::uint8_t, dissect::Transaction::kMaxFields> family_index;
+  std::array<std::string_view, dissect::Transaction::kMaxFields> keys;
+  const std::size_t n = std::min(values.size(), family_index.size());
+  for (std::size_t i = 0; i < n; ++i) {
+    const std::string_view name = schema[values[i].field].name;
+    const auto dot = name.find('.');
+    const std::string_view fam = dot == std::string_view::npos ? proto : name.substr(0, dot);
+    keys[i] = dot == std::string_view::npos ? name : name.substr(dot + 1);
+    std::size_t f = 0;
+    while (f < family_count && families[f] != fam) ++f;
+    if (f == family_count) {
+      if (family_count == families.size()) {
+        family_index[i] = 0xFF;  // beyond the families an event holds: left out
+        continue;
+      }
+      families[family_count++] = fam;
+    }
+    family_index[i] = static_cast<std::uint8_t>(f);
   }
   for (std::size_t fi = 0; fi < family_count; ++fi) {
     w_.key(families[fi]);
     w_.begin_object();
-    for (std::size_t i = 0; i < values.size(); ++i) {
+    for (std::size_t i = 0; i < n; ++i) {
+      if (family_index[i] != fi) continue;
       const auto& spec = schema[values[i].field];
-      if (family_of(spec.name, proto) != families[fi]) continue;
       bool earlier = false;
       for (std::size_t j = 0; j < i && !earlier; ++j) earlier = values[j].field == values[i].field;
       if (earlier) continue;
       const auto* v = &values[i];
-      for (std::size_t j = i + 1; j < values.size(); ++j)
+      for (std::size_t j = i + 1; j < n; ++j)
         if (values[j].field == values[i].field) v = &values[j];
-      w_.key(key_of(spec.name));
+      w_.key(keys[i]);
       switch (spec.type) {
-        case dissect::FieldType::Uint: w_.uint(v->number); break;
-        case dissect::FieldType::Int: w_.sint(static_cast<std::int64_t>(v->number)); break;
-        case dissect::FieldType::Bool: w_.boolean(v->number != 0); break;
-        case dissect::FieldType::Text: w_.string(t.text(*v)); break;
+        case dissect::FieldType::Uint:
+          w_.uint(v->number);
+          break;
+        case dissect::FieldType::Int:
+          w_.sint(static_cast<std::int64_t>(v->number));
+          break;
+        case dissect::FieldType::Bool:
+          w_.boolean(v->number != 0);
+          break;
+        case dissect::FieldType::Text:
+          w_.string(t.text(*v));
+          break;
         case dissect::FieldType::UintList:
           w_.begin_array();
           for (auto x : t.list(*v)) w_.uint(x);
@@ -434,6 +461,8 @@ JsonWriter& EveWriter::begin_stats(Timestamp ts) {
   return w_;
 }
 
-EncodedEvent EveWriter::end_stats() { return end(kStatsEvent); }
+EncodedEvent EveWriter::end_stats() {
+  return end(kStatsEvent);
+}
 
 }  // namespace limen::events
