@@ -51,8 +51,20 @@ std::string IpAddress::to_string() const {
 
 std::size_t IpAddress::format(char* out) const {
   static_assert(kMaxText >= INET6_ADDRSTRLEN);
+  if (family_ == Family::V4) {
+    // By hand: inet_ntop formats IPv4 with sprintf, which showed in the profile of every flow's
+    // first event.
+    char* p = out;
+    for (std::size_t i = 0; i < 4; ++i) {
+      const unsigned b = bytes_[i];
+      if (b >= 100) *p++ = static_cast<char>('0' + b / 100);
+      if (b >= 10) *p++ = static_cast<char>('0' + b / 10 % 10);
+      *p++ = static_cast<char>('0' + b % 10);
+      *p++ = i < 3 ? '.' : '\0';
+    }
+    return static_cast<std::size_t>(p - out - 1);
+  }
   const char* s = nullptr;
-  if (family_ == Family::V4) s = inet_ntop(AF_INET, bytes_.data(), out, kMaxText);
   if (family_ == Family::V6) s = inet_ntop(AF_INET6, bytes_.data(), out, kMaxText);
   if (s == nullptr) {
     out[0] = '\0';

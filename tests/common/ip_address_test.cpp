@@ -1,6 +1,11 @@
 #include "common/ip_address.h"
 
+#include <arpa/inet.h>
 #include <gtest/gtest.h>
+
+#include <array>
+#include <cstdint>
+#include <string>
 
 namespace limen {
 namespace {
@@ -38,3 +43,19 @@ TEST(IpAddress, OrdersV4BeforeV6AndByBytes) {
 
 }  // namespace
 }  // namespace limen
+
+TEST(IpAddress, FormatsEveryIpv4OctetAsInetNtopDoes) {
+  // Each octet value in each position, so one-, two- and three-digit octets meet every neighbour.
+  for (unsigned v = 0; v < 256; ++v) {
+    for (std::size_t at = 0; at < 4; ++at) {
+      std::array<std::uint8_t, 4> b{1, 22, 133, 4};
+      b[at] = static_cast<std::uint8_t>(v);
+      char expected[INET_ADDRSTRLEN];
+      ASSERT_NE(inet_ntop(AF_INET, b.data(), expected, sizeof expected), nullptr);
+      char text[limen::IpAddress::kMaxText];
+      const std::size_t n = limen::IpAddress::v4(b).format(text);
+      EXPECT_EQ(std::string(text, n), expected);
+      EXPECT_EQ(text[n], '\0');
+    }
+  }
+}
