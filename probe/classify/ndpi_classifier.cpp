@@ -6,6 +6,7 @@
 #include <array>
 #include <cctype>
 #include <cstring>
+#include <utility>
 
 namespace limen::classify {
 namespace {
@@ -22,21 +23,27 @@ std::uint16_t pick(std::uint16_t master, std::uint16_t app) {
 
 std::unique_ptr<NdpiClassifier> NdpiClassifier::create(const ClassifierConfig& config,
                                                        std::string& error) {
-  ndpi_detection_module_struct* module = ndpi_init_detection_module(ndpi_no_prefs);
-  if (module == nullptr) {
-    error = "nDPI: cannot initialise the detection module";
-    return nullptr;
+  // The module's own allocations come from a region of its own (see ndpi_memory.h).
+  auto memory = std::make_unique<ModuleMemory>();
+  ndpi_detection_module_struct* module = nullptr;
+  {
+    const ModuleMemory::Building building(*memory);
+    module = ndpi_init_detection_module(ndpi_no_prefs);
+    if (module == nullptr) {
+      error = "nDPI: cannot initialise the detection module";
+      return nullptr;
+    }
+    NDPI_PROTOCOL_BITMASK all;
+    NDPI_BITMASK_SET_ALL(all);
+    ndpi_set_protocol_detection_bitmask2(module, &all);
+    ndpi_finalize_initialization(module);
   }
-  NDPI_PROTOCOL_BITMASK all;
-  NDPI_BITMASK_SET_ALL(all);
-  ndpi_set_protocol_detection_bitmask2(module, &all);
-  ndpi_finalize_initialization(module);
-  return std::unique_ptr<NdpiClassifier>(new NdpiClassifier(module, config));
+  return std::unique_ptr<NdpiClassifier>(new NdpiClassifier(std::move(memory), module, config));
 }
 
-NdpiClassifier::NdpiClassifier(ndpi_detection_module_struct* module,
-                               const ClassifierConfig& config)
-    : module_(module), config_(config) {
+NdpiClassifier::NdpiClassifier(std::unique_ptr<ModuleMemory> memory,
+                               ndpi_detection_module_struct* module, const ClassifierConfig& config)
+    : memory_(std::move(memory)), module_(module), config_(config) {
   const unsigned count = ndpi_get_num_supported_protocols(module_);
   names_.reserve(count);
   for (unsigned id = 0; id < count; ++id) {
@@ -177,10 +184,10 @@ bool NdpiClassifier::process(ClassifyState& state, std::span<const std::uint8_t>
     }
   }
   const auto len = static_cast<unsigned short>(std::min<std::size_t>(ip_packet.size(), 65535));
-  const ndpi_protocol p = ndpi_detection_process_packet(
-      module_, state.ndpi, ip_packet.data(), len, static_cast<std::uint64_t>(ts.millis()));
-  const bool detected = p.master_protocol != NDPI_PROTOCOL_UNKNOWN ||
-                        p.app_protocol != NDPI_PROTOCOL_UNKNOWN;
+  const ndpi_protocol p = ndpi_detection_process_packet(module_, state.ndpi, ip_packet.data(), len,
+                                                        static_cast<std::uint64_t>(ts.millis()));
+  const bool detected =
+      p.master_protocol != NDPI_PROTOCOL_UNKNOWN || p.app_protocol != NDPI_PROTOCOL_UNKNOWN;
   if (detected) {
     decide(state, p.master_protocol, p.app_protocol);
     return true;

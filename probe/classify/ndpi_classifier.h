@@ -7,8 +7,8 @@
 // the handshake it expects, in the right direction) or at the first packet with payload when
 // there was no such answer, and it returns to the pool as soon as the
 // application is final, or after max_empty_packets packets in a row without payload, so a
-// SYN-only scan holds none and memory stays proportional to flows *being classified*. When the pool is exhausted the flow
-// is left unclassified ("unknown") and counted, never a crash.
+// SYN-only scan holds none and memory stays proportional to flows *being classified*. When the pool
+// is exhausted the flow is left unclassified ("unknown") and counted, never a crash.
 
 #include <cstdint>
 #include <memory>
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "common/timestamp.h"
+#include "probe/classify/ndpi_memory.h"
 
 struct ndpi_detection_module_struct;
 struct ndpi_flow_struct;
@@ -34,15 +35,15 @@ struct ClassifyState {
 
 // What our TCP tracking saw of the handshake, handed to nDPI when it joins a flow late.
 struct TcpHandshake {
-  bool syn = false;      // the client sent a SYN
-  bool syn_ack = false;  // the server answered with SYN+ACK
-  bool ack = false;      // the client acknowledged
+  bool syn = false;              // the client sent a SYN
+  bool syn_ack = false;          // the server answered with SYN+ACK
+  bool ack = false;              // the client acknowledged
   bool this_is_syn_ack = false;  // the packet given with it is the server's SYN+ACK
 };
 
 struct ClassifierConfig {
-  std::size_t max_active = 65536;    // flows under detection at once (pool bound)
-  std::uint16_t max_packets = 24;    // give up after this many packets of a flow
+  std::size_t max_active = 65536;  // flows under detection at once (pool bound)
+  std::uint16_t max_packets = 24;  // give up after this many packets of a flow
   // Give up after this many packets in a row without payload (a SYN-only or ACK-only flow).
   std::uint8_t max_empty_packets = 16;
 };
@@ -81,14 +82,16 @@ class NdpiClassifier {
   [[nodiscard]] const ClassifierCounters& counters() const { return counters_; }
 
  private:
-  NdpiClassifier(ndpi_detection_module_struct* module, const ClassifierConfig& config);
+  NdpiClassifier(std::unique_ptr<ModuleMemory> memory, ndpi_detection_module_struct* module,
+                 const ClassifierConfig& config);
   ndpi_flow_struct* acquire();
   void give_back(ndpi_flow_struct* flow);
   void decide(ClassifyState& state, std::uint16_t master, std::uint16_t app);
 
+  std::unique_ptr<ModuleMemory> memory_;  // outlives module_ (declared first, freed last)
   ndpi_detection_module_struct* module_;
   ClassifierConfig config_;
-  std::vector<std::string> names_;                  // lower-case name per nDPI protocol id
+  std::vector<std::string> names_;                       // lower-case name per nDPI protocol id
   std::vector<std::unique_ptr<std::uint8_t[]>> chunks_;  // pool storage, grown by chunks
   std::vector<ndpi_flow_struct*> free_;
   std::size_t allocated_ = 0;
