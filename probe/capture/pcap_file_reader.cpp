@@ -136,8 +136,7 @@ void PcapFileReader::fail_truncated(std::string detail) {
 bool PcapFileReader::skip(std::uint32_t count, std::uint32_t caplen) {
   std::uint32_t skipped = 0;
   while (skipped < count) {
-    if (pos_ == end_ && !fill(1)) break;
-    if (pos_ == end_) break;
+    if (pos_ == end_ && (!fill(1) || pos_ == end_)) break;  // read error or end of file
     const auto n = static_cast<std::uint32_t>(std::min<std::size_t>(count - skipped, end_ - pos_));
     pos_ += n;
     skipped += n;

@@ -23,13 +23,9 @@ using testing::CollectingHandler;
 using testing::drain;
 using testing::PcapFileBuilder;
 
-class CaptureFileErrorTest : public ::testing::Test {
+class CaptureFileErrorTest : public testing::TempDirTest {
  protected:
-  void SetUp() override { dir_ = limen::testing::make_temp_dir("capture-error"); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  CaptureFileErrorTest() : TempDirTest("capture-error") {}
   // Opening must fail: returns the message (and checks no source came back).
   static std::string open_error(const std::filesystem::path& path) {
     std::string error;
@@ -37,7 +33,6 @@ class CaptureFileErrorTest : public ::testing::Test {
     EXPECT_EQ(source, nullptr) << path;
     return error;
   }
-  std::filesystem::path dir_;
 };
 
 // Three records of 10, 20 and 30 bytes: 24 + (16+10) + (16+20) + (16+30) = 132 bytes.
@@ -81,16 +76,16 @@ TEST_F(CaptureFileErrorTest, UnreadableFile) {
 TEST_F(CaptureFileErrorTest, NotACapture) {
   const auto path = dir_ / "notes.pcap";
   std::ofstream(path) << "this is a text file, not a capture\n";
-  EXPECT_EQ(open_error(path),
-            path.string() + ": not a pcap or pcapng file (unknown file format)");
+  EXPECT_EQ(open_error(path), path.string() + ": not a pcap or pcapng file (unknown file format)");
 }
 
 TEST_F(CaptureFileErrorTest, TruncatedFileHeader) {
   const auto path = dir_ / "header.pcap";
   three_packets().write(path, 10);
   EXPECT_EQ(open_error(path),
-            path.string() + ": truncated capture file header (truncated dump file; tried to read "
-                            "24 file header bytes, only got 6)");
+            path.string() +
+                ": truncated capture file header (truncated dump file; tried to read "
+                "24 file header bytes, only got 6)");
 }
 
 TEST_F(CaptureFileErrorTest, UnsupportedLinkTypeFromWrittenFile) {
@@ -121,8 +116,9 @@ TEST_F(CaptureFileErrorTest, TruncatedInsideARecordDeliversThePacketsBefore) {
   EXPECT_EQ(handler.packets.size(), 2U);
   EXPECT_EQ(source->dispatch(handler, 64), ReadStatus::Error);
   EXPECT_EQ(source->error(),
-            path.string() + ": truncated capture after packet 2 (truncated dump file; tried to "
-                            "read 30 captured bytes, only got 25)");
+            path.string() +
+                ": truncated capture after packet 2 (truncated dump file; tried to "
+                "read 30 captured bytes, only got 25)");
   // Sticky: no more packets and the same error.
   EXPECT_EQ(source->dispatch(handler, 64), ReadStatus::Error);
   EXPECT_EQ(handler.packets.size(), 2U);
@@ -140,8 +136,9 @@ TEST_F(CaptureFileErrorTest, TruncatedInsideARecordHeader) {
   EXPECT_EQ(drain(*source, handler, 1), ReadStatus::Error);
   EXPECT_EQ(handler.packets.size(), 1U);
   EXPECT_EQ(source->error(),
-            path.string() + ": truncated capture after packet 1 (truncated dump file; tried to "
-                            "read 16 header bytes, only got 5)");
+            path.string() +
+                ": truncated capture after packet 1 (truncated dump file; tried to "
+                "read 16 header bytes, only got 5)");
 }
 
 TEST_F(CaptureFileErrorTest, EveryPrefixEitherFailsCleanlyOrReadsWholeRecords) {

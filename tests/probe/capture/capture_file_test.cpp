@@ -21,14 +21,9 @@ using testing::CollectingHandler;
 using testing::drain;
 using testing::PcapFileBuilder;
 
-class CaptureFileTest : public ::testing::Test {
+class CaptureFileTest : public testing::TempDirTest {
  protected:
-  void SetUp() override { dir_ = limen::testing::make_temp_dir("capture-file"); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
-  std::filesystem::path dir_;
+  CaptureFileTest() : TempDirTest("capture-file") {}
 };
 
 constexpr std::array<std::uint8_t, 4> kA{0x45, 0x00, 0x00, 0x14};
@@ -40,11 +35,11 @@ TEST(CaptureLinkType, MapsEveryDecodedDlt) {
     int dlt;
     LinkType expected;
   };
-  for (const Case c : {Case{0, LinkType::Null}, Case{1, LinkType::Ethernet},
-                       Case{12, LinkType::Raw}, Case{14, LinkType::Raw}, Case{101, LinkType::Raw},
-                       Case{108, LinkType::Loop}, Case{113, LinkType::LinuxSll},
-                       Case{228, LinkType::RawIpv4}, Case{229, LinkType::RawIpv6},
-                       Case{276, LinkType::LinuxSll2}}) {
+  for (const Case c :
+       {Case{0, LinkType::Null}, Case{1, LinkType::Ethernet}, Case{12, LinkType::Raw},
+        Case{14, LinkType::Raw}, Case{101, LinkType::Raw}, Case{108, LinkType::Loop},
+        Case{113, LinkType::LinuxSll}, Case{228, LinkType::RawIpv4}, Case{229, LinkType::RawIpv6},
+        Case{276, LinkType::LinuxSll2}}) {
     LinkType out = LinkType::Ethernet;
     ASSERT_TRUE(link_type_from_dlt(c.dlt, out)) << c.dlt;
     EXPECT_EQ(out, c.expected) << c.dlt;
@@ -60,10 +55,10 @@ TEST_F(CaptureFileTest, ReportsEachSupportedLinkType) {
     std::uint32_t linktype;
     LinkType expected;
   };
-  for (const Case c : {Case{0, LinkType::Null}, Case{1, LinkType::Ethernet},
-                       Case{101, LinkType::Raw}, Case{108, LinkType::Loop},
-                       Case{113, LinkType::LinuxSll}, Case{228, LinkType::RawIpv4},
-                       Case{229, LinkType::RawIpv6}, Case{276, LinkType::LinuxSll2}}) {
+  for (const Case c :
+       {Case{0, LinkType::Null}, Case{1, LinkType::Ethernet}, Case{101, LinkType::Raw},
+        Case{108, LinkType::Loop}, Case{113, LinkType::LinuxSll}, Case{228, LinkType::RawIpv4},
+        Case{229, LinkType::RawIpv6}, Case{276, LinkType::LinuxSll2}}) {
     const auto path = dir_ / ("link" + std::to_string(c.linktype) + ".pcap");
     PcapFileBuilder(c.linktype).add(1, 0, kA).write(path);
     std::string error;

@@ -101,8 +101,7 @@ TEST(CaptureLive, LoopbackWithBpfFilterSeesExactlyTheDatagramsSent) {
   ASSERT_NE(target.port(), 0);
   ASSERT_NE(decoy.port(), 0);
   std::string error;
-  auto source =
-      open_live(loopback("udp and dst port " + std::to_string(target.port())), error);
+  auto source = open_live(loopback("udp and dst port " + std::to_string(target.port())), error);
   if (!source && is_permission_error(error))
     GTEST_SKIP() << "live capture not permitted here: " << error;
   ASSERT_NE(source, nullptr) << error;
@@ -130,9 +129,8 @@ TEST(CaptureLive, LoopbackWithBpfFilterSeesExactlyTheDatagramsSent) {
   const std::int64_t now_usec = std::chrono::duration_cast<std::chrono::microseconds>(
                                     std::chrono::system_clock::now().time_since_epoch())
                                     .count();
-  const std::int64_t before_usec = std::chrono::duration_cast<std::chrono::microseconds>(
-                                       before.time_since_epoch())
-                                       .count();
+  const std::int64_t before_usec =
+      std::chrono::duration_cast<std::chrono::microseconds>(before.time_since_epoch()).count();
   for (int i = 0; i < kSent; ++i) {
     const auto& packet = handler.packets[static_cast<std::size_t>(i)];
     const UdpView udp = parse_udp(packet.data);
@@ -262,10 +260,9 @@ TEST(CaptureLive, InterfaceDownIsNamed) {
   if (!source && is_permission_error(error))
     GTEST_SKIP() << "live capture not permitted here: " << error;
   EXPECT_EQ(source, nullptr);
-  EXPECT_EQ(error.rfind(name + ": interface is down, bring it up with 'ip link set " + name +
-                            " up'",
-                        0),
-            0U)
+  EXPECT_EQ(
+      error.rfind(name + ": interface is down, bring it up with 'ip link set " + name + " up'", 0),
+      0U)
       << error;
 }
 

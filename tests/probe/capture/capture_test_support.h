@@ -4,16 +4,19 @@
 // root's privileges (the suite runs as root, which bypasses file and socket permissions).
 
 #include <grp.h>
+#include <gtest/gtest.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <cstdint>
+#include <filesystem>
 #include <functional>
 #include <optional>
 #include <string>
 #include <vector>
 
 #include "probe/capture/packet_source.h"
+#include "tests/support/test_paths.h"
 
 namespace limen::capture::testing {
 
@@ -29,6 +32,19 @@ class CollectingHandler final : public PacketHandler {
     packets.push_back({packet.ts, packet.wire_length, {packet.data.begin(), packet.data.end()}});
   }
   std::vector<CopiedPacket> packets;
+};
+
+// A fixture with a fresh temporary folder, dir_, per test, removed after it.
+class TempDirTest : public ::testing::Test {
+ protected:
+  explicit TempDirTest(std::string tag) : tag_(std::move(tag)) {}
+  void SetUp() override { dir_ = limen::testing::make_temp_dir(tag_); }
+  void TearDown() override {
+    std::error_code ec;
+    std::filesystem::remove_all(dir_, ec);
+  }
+  std::string tag_;
+  std::filesystem::path dir_;
 };
 
 // Dispatches until the source returns something other than Packets; returns that status.
@@ -52,8 +68,7 @@ inline std::optional<std::string> run_unprivileged(const std::function<std::stri
     close(fds[0]);
     if (setgroups(0, nullptr) != 0 || setgid(65534) != 0 || setuid(65534) != 0) _exit(2);
     const std::string out = body();
-    const bool written =
-        write(fds[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
+    const bool written = write(fds[1], out.data(), out.size()) == static_cast<ssize_t>(out.size());
     _exit(written ? 0 : 3);
   }
   close(fds[1]);

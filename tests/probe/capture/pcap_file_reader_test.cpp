@@ -109,15 +109,10 @@ Reading read_with_probe(const std::filesystem::path& path, bool& used_reader) {
   return ::testing::AssertionSuccess();
 }
 
-class PcapFileReaderTest : public ::testing::Test {
+class PcapFileReaderTest : public testing::TempDirTest {
  protected:
-  void SetUp() override { dir_ = limen::testing::make_temp_dir("pcap-reader"); }
-  void TearDown() override {
-    std::error_code ec;
-    std::filesystem::remove_all(dir_, ec);
-  }
+  PcapFileReaderTest() : TempDirTest("pcap-reader") {}
   std::filesystem::path file(const std::string& name) { return dir_ / name; }
-  std::filesystem::path dir_;
 };
 
 TEST_F(PcapFileReaderTest, EverySharedCaptureReadsAsLibpcapReadsIt) {
