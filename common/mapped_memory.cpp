@@ -3,24 +3,42 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <limits>
 #include <new>
 #include <utility>
 
 namespace limen {
+namespace {
+
+constexpr std::size_t kHugePage = std::size_t{2} << 20;
+
+}  // namespace
 
 MappedMemory::MappedMemory(std::size_t bytes, Pages pages) {
   if (bytes == 0) return;
   const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
   if (bytes > std::numeric_limits<std::size_t>::max() - page) throw std::bad_alloc();
   bytes_ = (bytes + page - 1) / page * page;
-  void* p = ::mmap(nullptr, bytes_, PROT_READ | PROT_WRITE,
+  // A huge page backs only a whole, aligned 2 MiB: a huge-page mapping of 5.25 MiB that starts
+  // anywhere gets one or two huge pages and hundreds of small ones. So it starts on a 2 MiB
+  // boundary and ends on one (the extra is address space; it costs memory only when touched).
+  const std::size_t align = pages == Pages::Huge && bytes_ >= kHugePage ? kHugePage : page;
+  if (bytes_ > std::numeric_limits<std::size_t>::max() - 2 * align) throw std::bad_alloc();
+  bytes_ = (bytes_ + align - 1) / align * align;
+  const std::size_t mapped = bytes_ + align - page;
+  void* p = ::mmap(nullptr, mapped, PROT_READ | PROT_WRITE,
                    MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
   if (p == MAP_FAILED) {
     bytes_ = 0;
     throw std::bad_alloc();
   }
-  data_ = p;
+  const auto start = reinterpret_cast<std::uintptr_t>(p);
+  const std::uintptr_t aligned = (start + align - 1) / align * align;
+  if (aligned != start) ::munmap(p, aligned - start);
+  if (const std::size_t tail = start + mapped - (aligned + bytes_); tail != 0)
+    ::munmap(reinterpret_cast<void*>(aligned + bytes_), tail);
+  data_ = reinterpret_cast<void*>(aligned);
   switch (pages) {
 #if defined(MADV_NOHUGEPAGE) && defined(MADV_HUGEPAGE)
     case Pages::Small:
@@ -40,6 +58,15 @@ MappedMemory::MappedMemory(std::size_t count, std::size_t element_size, Pages pa
                        ? throw std::bad_alloc()
                        : count * element_size,
                    pages) {}
+
+bool MappedMemory::populate() const {
+  if (data_ == nullptr) return true;
+#ifdef MADV_POPULATE_WRITE
+  return ::madvise(data_, bytes_, MADV_POPULATE_WRITE) == 0;
+#else
+  return false;
+#endif
+}
 
 MappedMemory::~MappedMemory() {
   if (data_ != nullptr) ::munmap(data_, bytes_);

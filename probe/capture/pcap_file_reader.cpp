@@ -71,7 +71,8 @@ PcapFileReader::PcapFileReader(int fd, std::string name, decode::LinkType link,
       link_(link),
       format_(format),
       snapshot_(std::min(snapshot, kMaxCaptureLength)),
-      buffer_(std::make_unique_for_overwrite<std::uint8_t[]>(kBufferBytes)),
+      memory_(kBufferBytes, MappedMemory::Pages::Huge),
+      buffer_(static_cast<std::uint8_t*>(memory_.data())),
       offset_(kFileHeaderSize) {}
 
 PcapFileReader::~PcapFileReader() {
@@ -94,20 +95,20 @@ std::int64_t PcapFileReader::time_part(std::uint32_t v) const {
 }
 
 std::uint32_t PcapFileReader::u32(std::size_t at) const {
-  const std::uint32_t v = load32(buffer_.get() + at);
+  const std::uint32_t v = load32(buffer_ + at);
   return format_.swapped ? swap32(v) : v;
 }
 
 bool PcapFileReader::fill(std::size_t need) {
   if (end_ - pos_ >= need) return true;
   if (pos_ + need > kBufferBytes) {
-    std::memmove(buffer_.get(), buffer_.get() + pos_, end_ - pos_);
+    std::memmove(buffer_, buffer_ + pos_, end_ - pos_);
     end_ -= pos_;
     pos_ = 0;
   }
   while (end_ - pos_ < need) {
     const ssize_t n =
-        pread(fd_, buffer_.get() + end_, kBufferBytes - end_, static_cast<off_t>(offset_));
+        pread(fd_, buffer_ + end_, kBufferBytes - end_, static_cast<off_t>(offset_));
     if (n < 0) {
       if (errno == EINTR) continue;
       read_errno_ = errno;
@@ -171,7 +172,7 @@ PcapFileReader::Next PcapFileReader::next(RawPacket& packet) {
                    std::to_string(end_ - pos_));
     return Next::Failed;
   }
-  packet.data = std::span<const std::uint8_t>(buffer_.get() + pos_, kept);
+  packet.data = std::span<const std::uint8_t>(buffer_ + pos_, kept);
   pos_ += kept;
   if (kept < caplen && !skip(caplen - kept, caplen)) return Next::Failed;
   if (format_.nanosecond) frac /= 1000;

@@ -21,6 +21,7 @@
 #include <span>
 #include <string>
 
+#include "common/mapped_memory.h"
 #include "probe/capture/packet_source.h"
 
 namespace limen::capture {
@@ -75,7 +76,8 @@ class PcapFileReader final : public PacketSource {
   decode::LinkType link_;
   ClassicPcapFormat format_;
   std::uint32_t snapshot_;
-  std::unique_ptr<std::uint8_t[]> buffer_;
+  MappedMemory memory_;  // one huge page where the system has them: one fault, not 512
+  std::uint8_t* buffer_;
   std::size_t pos_ = 0;       // next unread byte in buffer_
   std::size_t end_ = 0;       // end of what was read into buffer_
   std::uint64_t offset_ = 0;  // file offset of buffer_[end_]

@@ -149,6 +149,7 @@ void OutputStage::flush_all() {
 }
 
 void OutputStage::run_thread() {
+  for (auto& p : producers_) p->ring().prefault();
   bool dirty = false;
   auto last_flush = std::chrono::steady_clock::now();
   while (true) {

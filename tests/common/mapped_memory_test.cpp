@@ -1,12 +1,15 @@
 #include "common/mapped_memory.h"
 
 #include <gtest/gtest.h>
+#include <sys/mman.h>
+#include <unistd.h>
 
 #include <cstdint>
 #include <cstring>
 #include <limits>
 #include <new>
 #include <utility>
+#include <vector>
 
 namespace limen {
 namespace {
@@ -23,6 +26,40 @@ TEST(MappedMemory, IsZeroedWritableAndRoundedToPages) {
     std::memset(p, 0xAB, m.bytes());
     EXPECT_EQ(p[m.bytes() - 1], 0xAB);
   }
+}
+
+// Pages of `m` the kernel has backed, by mincore.
+std::size_t resident_pages(const MappedMemory& m) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  std::vector<unsigned char> in(m.bytes() / page);
+  if (::mincore(m.data(), m.bytes(), in.data()) != 0) return SIZE_MAX;
+  std::size_t n = 0;
+  for (unsigned char c : in) n += c & 1U;
+  return n;
+}
+
+TEST(MappedMemory, HugePagesStartAndEndOnTwoMebibyteBoundaries) {
+  constexpr std::size_t kHuge = std::size_t{2} << 20;
+  MappedMemory m(5 * kHuge / 2 + 100, MappedMemory::Pages::Huge);  // 5.25 MiB: not a multiple
+  EXPECT_EQ(reinterpret_cast<std::uintptr_t>(m.data()) % kHuge, 0U);
+  EXPECT_EQ(m.bytes(), 3 * kHuge);
+  std::memset(m.data(), 0x5A, m.bytes());  // all of it is ours
+  // Below one huge page the ordinary rounding holds.
+  MappedMemory small(kHuge - 4096 - 1, MappedMemory::Pages::Huge);
+  EXPECT_EQ(small.bytes(), kHuge - 4096);
+}
+
+TEST(MappedMemory, PopulateBacksEveryPageAndKeepsTheContent) {
+  MappedMemory m(std::size_t{1} << 20, MappedMemory::Pages::Small);
+  auto* p = static_cast<std::uint8_t*>(m.data());
+  EXPECT_EQ(resident_pages(m), 0U);  // nothing touched yet
+  p[5000] = 7;
+  if (!m.populate()) GTEST_SKIP() << "this kernel cannot populate a mapping (before Linux 5.14)";
+  EXPECT_EQ(resident_pages(m), m.bytes() / static_cast<std::size_t>(::sysconf(_SC_PAGESIZE)));
+  EXPECT_EQ(p[5000], 7);
+  EXPECT_EQ(p[0], 0);
+  EXPECT_EQ(p[m.bytes() - 1], 0);
+  EXPECT_TRUE(MappedMemory().populate());  // nothing to back
 }
 
 TEST(MappedMemory, MovesOwnership) {
