@@ -7,26 +7,11 @@
 
 namespace limen {
 
-IpAddress IpAddress::v4(std::span<const std::uint8_t> four_bytes) {
-  IpAddress a;
-  a.family_ = Family::V4;
-  std::copy_n(four_bytes.begin(), std::min<std::size_t>(4, four_bytes.size()), a.bytes_.begin());
-  return a;
-}
-
 IpAddress IpAddress::v4(std::uint32_t host_order) {
   const std::array<std::uint8_t, 4> b{
       static_cast<std::uint8_t>(host_order >> 24), static_cast<std::uint8_t>(host_order >> 16),
       static_cast<std::uint8_t>(host_order >> 8), static_cast<std::uint8_t>(host_order)};
   return v4(b);
-}
-
-IpAddress IpAddress::v6(std::span<const std::uint8_t> sixteen_bytes) {
-  IpAddress a;
-  a.family_ = Family::V6;
-  std::copy_n(sixteen_bytes.begin(), std::min<std::size_t>(16, sixteen_bytes.size()),
-              a.bytes_.begin());
-  return a;
 }
 
 std::optional<IpAddress> IpAddress::parse(std::string_view text) {

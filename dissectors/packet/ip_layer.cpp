@@ -16,7 +16,8 @@ constexpr std::size_t kIpv6Header = 40;
 
 }  // namespace
 
-IpResult decode_ipv4(std::span<const std::uint8_t> l3, DecodedPacket& out, bool allow_fragment) {
+IpResult decode_ipv4(std::span<const std::uint8_t> l3, DecodedPacket& out, bool allow_fragment,
+                     Fragment& fragment) {
   ByteReader r(l3);
   const std::uint8_t version_ihl = r.u8();
   if (!r.ok()) return fail(DecodeStatus::Truncated);
@@ -47,15 +48,17 @@ IpResult decode_ipv4(std::span<const std::uint8_t> l3, DecodedPacket& out, bool 
   }
   if (!allow_fragment) return fail(DecodeStatus::Malformed);
   res.is_fragment = true;
-  res.fragment.key = FragmentKey{out.src, out.dst, id, proto, 4};
-  res.fragment.header = out.ip.first(ihl);
-  res.fragment.offset = offset;
-  res.fragment.more = more;
-  res.fragment.data = out.ip.subspan(ihl);
+  fragment = Fragment{};
+  fragment.key = FragmentKey{out.src, out.dst, id, proto, 4};
+  fragment.header = out.ip.first(ihl);
+  fragment.offset = offset;
+  fragment.more = more;
+  fragment.data = out.ip.subspan(ihl);
   return res;
 }
 
-IpResult decode_ipv6(std::span<const std::uint8_t> l3, DecodedPacket& out, bool allow_fragment) {
+IpResult decode_ipv6(std::span<const std::uint8_t> l3, DecodedPacket& out, bool allow_fragment,
+                     Fragment& fragment) {
   ByteReader r(l3);
   const std::uint8_t first = r.u8();
   if (!r.ok()) return fail(DecodeStatus::Truncated);
@@ -118,13 +121,14 @@ IpResult decode_ipv6(std::span<const std::uint8_t> l3, DecodedPacket& out, bool 
         out.ip_proto = nh;
         IpResult res;
         res.is_fragment = true;
-        res.fragment.key = FragmentKey{out.src, out.dst, id, 0, 6};
-        res.fragment.header = out.ip.first(pos);
-        res.fragment.next_header_at = next_at;
-        res.fragment.next_header = nh;
-        res.fragment.offset = offset;
-        res.fragment.more = more;
-        res.fragment.data = out.ip.subspan(pos + 8);
+        fragment = Fragment{};
+        fragment.key = FragmentKey{out.src, out.dst, id, 0, 6};
+        fragment.header = out.ip.first(pos);
+        fragment.next_header_at = next_at;
+        fragment.next_header = nh;
+        fragment.offset = offset;
+        fragment.more = more;
+        fragment.data = out.ip.subspan(pos + 8);
         return res;
       }
       default: {  // upper layer, ESP or No Next Header: the chain ends here

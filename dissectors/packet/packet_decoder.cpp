@@ -40,14 +40,14 @@ DecodeStatus PacketDecoder::decode_ip(std::span<const std::uint8_t> l3, int vers
                                       DecodedPacket& out, bool allow_fragment) {
   IpResult ip;
   if (version == 4) {
-    ip = decode_ipv4(l3, out, allow_fragment);
+    ip = decode_ipv4(l3, out, allow_fragment, fragment_);
   } else if (version == 6) {
-    ip = decode_ipv6(l3, out, allow_fragment);
+    ip = decode_ipv6(l3, out, allow_fragment, fragment_);
   } else {
     return DecodeStatus::Malformed;
   }
   if (ip.status != DecodeStatus::Ok) return ip.status;
-  if (ip.is_fragment) return reassemble(ip.fragment, ts, out);
+  if (ip.is_fragment) return reassemble(fragment_, ts, out);
   return decode_transport(out.ip_proto, ip.l4, out);
 }
 

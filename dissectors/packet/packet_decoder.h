@@ -49,6 +49,7 @@ class PacketDecoder {
 
   FragmentReassembler reassembler_;
   std::vector<std::uint8_t> datagram_;  // the last reassembled datagram; reserved once
+  Fragment fragment_;                   // the fragment being decoded, while it is
   DecodeCounters counters_;
 };
 
