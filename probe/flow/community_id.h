@@ -23,26 +23,18 @@ namespace limen::flow {
                                           std::uint16_t src_port, std::uint16_t dst_port,
                                           std::uint8_t ip_proto, std::uint16_t seed = 0);
 
-// The same hash without allocating or taking a lock: OpenSSL 3 looks the digest up in a locked
-// store on every EVP_Digest(EVP_sha1()) call, so a hasher fetches SHA-1 once and reuses one
-// context. One per thread (not thread-safe).
+// The same hash without allocating or taking a lock (SHA-1 by libgcrypt's one-shot call, where
+// OpenSSL 3 looked the digest up in a locked store on every call). Stateless: any number of
+// threads may share one.
 class CommunityIdHasher {
  public:
   static constexpr std::size_t kLength = 30;  // "1:" + 28 base64 characters
-  CommunityIdHasher();
-  ~CommunityIdHasher();
-  CommunityIdHasher(const CommunityIdHasher&) = delete;
-  CommunityIdHasher& operator=(const CommunityIdHasher&) = delete;
 
   // Writes the ID into out (kLength bytes) and returns its length: kLength, or 0 for the spec's
   // "cannot compute" value. Same arguments as community_id_v1.
   std::size_t compute(const IpAddress& src, const IpAddress& dst, std::uint16_t src_port,
                       std::uint16_t dst_port, std::uint8_t ip_proto, char* out,
                       std::uint16_t seed = 0);
-
- private:
-  struct Impl;
-  Impl* impl_;
 };
 
 }  // namespace limen::flow
