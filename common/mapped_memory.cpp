@@ -3,6 +3,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <limits>
 #include <new>
@@ -59,11 +60,17 @@ MappedMemory::MappedMemory(std::size_t count, std::size_t element_size, Pages pa
                        : count * element_size,
                    pages) {}
 
-bool MappedMemory::populate() const {
-  if (data_ == nullptr) return true;
+bool MappedMemory::populate(std::size_t offset, std::size_t length) const {
+  if (data_ == nullptr || offset >= bytes_ || length == 0) return true;
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  const std::size_t begin = offset / page * page;
+  const std::size_t end = std::min(bytes_, (offset + std::min(length, bytes_ - offset) + page - 1) /
+                                               page * page);
 #ifdef MADV_POPULATE_WRITE
-  return ::madvise(data_, bytes_, MADV_POPULATE_WRITE) == 0;
+  return ::madvise(static_cast<char*>(data_) + begin, end - begin, MADV_POPULATE_WRITE) == 0;
 #else
+  static_cast<void>(begin);
+  static_cast<void>(end);
   return false;
 #endif
 }

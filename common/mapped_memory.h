@@ -40,7 +40,9 @@ class MappedMemory {
   // first touch is dear (a 2 MiB page costs 0.2 to 2 ms to clear, most under a hypervisor)
   // and is better not paid on the hot path. False when the kernel cannot (before Linux 5.14,
   // or out of memory); the memory then works the same, its pages arriving on first touch.
-  bool populate() const;
+  bool populate() const { return populate(0, bytes_); }
+  // The same for [offset, offset + length), clipped to the mapping and widened to whole pages.
+  bool populate(std::size_t offset, std::size_t length) const;
 
  private:
   void* data_ = nullptr;

@@ -47,11 +47,17 @@ class EventRing {
   [[nodiscard]] bool drained() const { return tail_.load(std::memory_order_acquire) == write_; }
   Doorbell& room_bell() { return room_bell_; }
 
-  // Consumer, once at the start: backs the whole ring with pages now, on the consumer's
-  // thread, so that the producer's first lap does not pay a page fault per 2 MiB (a worker
-  // replaying a capture fills a 16 MiB ring within a few tenths of a second). Safe while the
-  // producer writes: populating never changes what a page holds.
-  void prefault() const { static_cast<void>(memory_.populate()); }
+  // Consumer, at the start: backs the ring with pages now, on the consumer's thread, so that
+  // the producer's first lap does not pay a page fault per 2 MiB (a worker replaying a capture
+  // fills a 16 MiB ring within a few tenths of a second). `step` of kPrefaultStep bytes at a
+  // time (2 ms each here), so a stop is not held up; false once the whole ring is done. Safe
+  // while the producer writes: populating never changes what a page holds.
+  static constexpr std::size_t kPrefaultStep = std::size_t{2} << 20;
+  bool prefault(std::size_t step) const {
+    if (step * kPrefaultStep >= capacity_) return false;
+    static_cast<void>(memory_.populate(step * kPrefaultStep, kPrefaultStep));
+    return true;
+  }
 
   // Consumer: calls f(const RingRecord&) for every published record, in order, then frees them.
   // Returns how many it consumed.

@@ -149,7 +149,9 @@ void OutputStage::flush_all() {
 }
 
 void OutputStage::run_thread() {
-  for (auto& p : producers_) p->ring().prefault();
+  for (auto& p : producers_)
+    for (std::size_t step = 0; !stopping_.load() && p->ring().prefault(step); ++step) {
+    }
   bool dirty = false;
   auto last_flush = std::chrono::steady_clock::now();
   while (true) {

@@ -62,6 +62,17 @@ TEST(MappedMemory, PopulateBacksEveryPageAndKeepsTheContent) {
   EXPECT_TRUE(MappedMemory().populate());  // nothing to back
 }
 
+TEST(MappedMemory, PopulatesAPartWidenedToPagesAndClippedToTheMapping) {
+  const auto page = static_cast<std::size_t>(::sysconf(_SC_PAGESIZE));
+  MappedMemory m(16 * page, MappedMemory::Pages::Small);
+  if (!m.populate(page + 1, 1)) GTEST_SKIP() << "this kernel cannot populate a mapping";
+  EXPECT_EQ(resident_pages(m), 1U);  // the page holding byte page + 1
+  EXPECT_TRUE(m.populate(14 * page, 100 * page));  // runs past the end: clipped
+  EXPECT_EQ(resident_pages(m), 3U);
+  EXPECT_TRUE(m.populate(16 * page, page));  // wholly outside: nothing to do
+  EXPECT_EQ(resident_pages(m), 3U);
+}
+
 TEST(MappedMemory, MovesOwnership) {
   MappedMemory a(4096, MappedMemory::Pages::Default);
   void* data = a.data();
