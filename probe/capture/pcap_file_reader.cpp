@@ -1,5 +1,6 @@
 #include "probe/capture/pcap_file_reader.h"
 
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -12,10 +13,14 @@
 namespace limen::capture {
 namespace {
 
-// Large enough that a refill is one read system call per few thousand packets, and always
-// more than a whole record (header plus kMaxCaptureLength) after moving the unread tail down.
-constexpr std::size_t kBufferBytes = std::size_t{2} << 20;
-static_assert(kBufferBytes >
+// A slot holds up to kHeadroom unread bytes of the previous block (less than one whole record),
+// then a block. Two slots make one huge page. Even alone a slot holds more than two whole
+// records, as the worker's own reads (at the end of the file) need.
+constexpr std::size_t kSlotBytes = std::size_t{1} << 20;
+constexpr std::size_t kHeadroom = std::size_t{272} << 10;
+constexpr std::size_t kBlockBytes = kSlotBytes - kHeadroom;
+static_assert(kHeadroom >= PcapFileReader::kRecordHeaderSize + PcapFileReader::kMaxCaptureLength);
+static_assert(kSlotBytes >
               2 * (PcapFileReader::kMaxCaptureLength + PcapFileReader::kRecordHeaderSize));
 
 constexpr std::uint32_t kMagicMicro = 0xa1b2c3d4;
@@ -71,12 +76,97 @@ PcapFileReader::PcapFileReader(int fd, std::string name, decode::LinkType link,
       link_(link),
       format_(format),
       snapshot_(std::min(snapshot, kMaxCaptureLength)),
-      memory_(kBufferBytes, MappedMemory::Pages::Huge),
+      memory_(2 * kSlotBytes, MappedMemory::Pages::Huge),
       buffer_(static_cast<std::uint8_t*>(memory_.data())),
-      offset_(kFileHeaderSize) {}
+      offset_(kFileHeaderSize) {
+  struct stat st {};
+  ahead_enabled_ = fstat(fd_, &st) == 0 && S_ISREG(st.st_mode) &&
+                   static_cast<std::uint64_t>(st.st_size) > kFileHeaderSize + kBlockBytes;
+}
 
 PcapFileReader::~PcapFileReader() {
+  stop_read_ahead();
   close(fd_);
+}
+
+void PcapFileReader::read_ahead_loop() {
+  std::unique_lock lock(ahead_.mutex);
+  while (true) {
+    ahead_.changed.wait(lock, [this] { return ahead_.requested || ahead_.stop; });
+    if (ahead_.stop) return;
+    ahead_.requested = false;
+    std::uint8_t* const block = ahead_.slot + kHeadroom;
+    const std::uint64_t at = ahead_.at;
+    lock.unlock();
+    std::size_t got = 0;
+    int error = 0;
+    while (got < kBlockBytes) {
+      const ssize_t n = pread(fd_, block + got, kBlockBytes - got, static_cast<off_t>(at + got));
+      if (n < 0) {
+        if (errno == EINTR) continue;
+        error = errno;
+        break;
+      }
+      if (n == 0) break;  // end of file
+      got += static_cast<std::size_t>(n);
+    }
+    lock.lock();
+    ahead_.got = got;
+    ahead_.error = error;
+    ahead_.done = true;
+    ahead_.changed.notify_all();
+  }
+}
+
+void PcapFileReader::stop_read_ahead() {
+  ahead_active_ = false;
+  if (!ahead_.started) return;
+  {
+    const std::lock_guard lock(ahead_.mutex);
+    ahead_.stop = true;
+  }
+  ahead_.changed.notify_all();
+  pthread_join(ahead_.thread, nullptr);
+  ahead_.started = false;
+}
+
+bool PcapFileReader::take_next_block() {
+  std::uint8_t* const base = static_cast<std::uint8_t*>(memory_.data());
+  std::uint8_t* const next = buffer_ == base ? base + kSlotBytes : base;
+  std::size_t got = 0;
+  int error = 0;
+  {
+    std::unique_lock lock(ahead_.mutex);
+    ahead_.changed.wait(lock, [this] { return ahead_.done; });
+    ahead_.done = false;
+    got = ahead_.got;
+    error = ahead_.error;
+  }
+  // What is left of the current block is less than a whole record: it fits in the headroom.
+  const std::size_t tail = end_ - pos_;
+  std::memcpy(next + kHeadroom - tail, buffer_ + pos_, tail);
+  std::uint8_t* const previous = buffer_;
+  buffer_ = next;
+  pos_ = kHeadroom - tail;
+  end_ = kHeadroom + got;
+  offset_ += got;
+  if (error != 0) {
+    read_errno_ = error;
+    stop_read_ahead();
+    return false;
+  }
+  if (got < kBlockBytes) {  // the end of the file: from here on the worker reads by itself
+    stop_read_ahead();
+    return true;
+  }
+  {
+    const std::lock_guard lock(ahead_.mutex);
+    ahead_.slot = previous;
+    ahead_.at = offset_;
+    ahead_.requested = true;
+  }
+  ahead_.changed.notify_all();
+  return true;
 }
 
 void PcapFileReader::break_loop() {
@@ -101,14 +191,31 @@ std::uint32_t PcapFileReader::u32(std::size_t at) const {
 
 bool PcapFileReader::fill(std::size_t need) {
   if (end_ - pos_ >= need) return true;
-  if (pos_ + need > kBufferBytes) {
-    std::memmove(buffer_, buffer_ + pos_, end_ - pos_);
-    end_ -= pos_;
-    pos_ = 0;
+  if (ahead_enabled_) {  // the first refill: the thread starts with the block after this one
+    ahead_enabled_ = false;
+    ahead_.slot = static_cast<std::uint8_t*>(memory_.data()) + kSlotBytes;
+    ahead_.at = offset_;
+    ahead_.requested = true;
+    const auto body = [](void* self) -> void* {
+      static_cast<PcapFileReader*>(self)->read_ahead_loop();
+      return nullptr;
+    };
+    // Without the thread (a process at its thread limit) the worker reads by itself.
+    ahead_.started = pthread_create(&ahead_.thread, nullptr, body, this) == 0;
+    ahead_active_ = ahead_.started;
+    if (ahead_.started) pthread_setname_np(ahead_.thread, "limen-read");
   }
   while (end_ - pos_ < need) {
-    const ssize_t n =
-        pread(fd_, buffer_ + end_, kBufferBytes - end_, static_cast<off_t>(offset_));
+    if (ahead_active_) {
+      if (!take_next_block()) return false;
+      continue;
+    }
+    if (pos_ + need > kSlotBytes) {
+      std::memmove(buffer_, buffer_ + pos_, end_ - pos_);
+      end_ -= pos_;
+      pos_ = 0;
+    }
+    const ssize_t n = pread(fd_, buffer_ + end_, kSlotBytes - end_, static_cast<off_t>(offset_));
     if (n < 0) {
       if (errno == EINTR) continue;
       read_errno_ = errno;

@@ -363,7 +363,7 @@ events::FlowContext Worker::context(const Entry& entry) const {
     ctx.acked_unseen_bytes = loss.acked_unseen_bytes;
     ctx.gaps = loss.gaps;
   }
-  ctx.cache_key = static_cast<std::uint32_t>(entry.flow.id);
+  ctx.cache_key = flows_->index_of(entry);
   return ctx;
 }
 

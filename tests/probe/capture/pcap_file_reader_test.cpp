@@ -200,6 +200,49 @@ TEST_F(PcapFileReaderTest, RecordsAcrossBufferRefillsArriveWhole) {
   EXPECT_TRUE(same_as_libpcap(path));
 }
 
+// Large files are read ahead by a second thread, one block at a time: damage far into the file,
+// in the middle of a block or of a record, is found exactly where libpcap finds it.
+TEST_F(PcapFileReaderTest, DamageFarIntoALargeFileFailsAsLibpcapFails) {
+  PcapFileBuilder builder(1, false, 262144);
+  std::vector<std::uint8_t> bytes(70000);
+  for (std::size_t i = 0; i < bytes.size(); ++i) bytes[i] = static_cast<std::uint8_t>(i * 7);
+  for (std::uint32_t i = 0; i < 600; ++i)
+    builder.add(i, i, std::span(bytes).first(60 + (i * 7919U) % 69000));
+  const std::size_t total = builder.bytes().size();  // some 20 MB
+  const auto path = file("large-damaged.pcap");
+  for (const std::size_t length :
+       {total, total - 1, total - 16, total / 2, total / 2 + 9, std::size_t{770048 + 24},
+        std::size_t{770048 + 24 + 5}, std::size_t{3 * 770048 + 100}}) {
+    builder.write(path, length);
+    EXPECT_TRUE(same_as_libpcap(path)) << length;
+  }
+}
+
+TEST_F(PcapFileReaderTest, ALargeFileThatGrowsAfterItsEndIsReadOn) {
+  // As libpcap does for a capture still being written: after the end, a later read takes what
+  // was added since.
+  PcapFileBuilder builder(1, false, 65535);
+  std::vector<std::uint8_t> bytes(1500, 0x42);
+  for (std::uint32_t i = 0; i < 4000; ++i) builder.add(i, 0, bytes);  // 6 MB
+  const auto path = file("growing.pcap");
+  const std::size_t first = 24 + 2500 * (16 + 1500);
+  builder.write(path, first);
+  std::string error;
+  auto source = open_file(path, error);
+  ASSERT_TRUE(source) << error;
+  CollectingHandler handler;
+  EXPECT_EQ(testing::drain(*source, handler), ReadStatus::End) << source->error();
+  EXPECT_EQ(handler.packets.size(), 2500U);
+  {
+    std::ofstream out(path, std::ios::binary | std::ios::app);
+    out.write(reinterpret_cast<const char*>(builder.bytes().data() + first),
+              static_cast<std::streamsize>(builder.bytes().size() - first));
+  }
+  EXPECT_EQ(testing::drain(*source, handler), ReadStatus::End);
+  ASSERT_EQ(handler.packets.size(), 4000U);
+  EXPECT_EQ(handler.packets.back().ts.usec, 3999 * kUsecPerSecond);
+}
+
 TEST_F(PcapFileReaderTest, OtherFormatsStayWithLibpcap) {
   // Version 2.3 (lengths possibly swapped), and a file too short for its header.
   PcapFileBuilder old(1);
