@@ -84,10 +84,18 @@ class JsonWriter {
   void end_array() { close(']'); }
   // `name` must not need escaping (field names are ours).
   void key(std::string_view name) {
-    comma();
-    out_.push('"');
-    out_.append(name);
-    out_.append("\":");
+    // One reservation for the comma, the quotes and the colon: a key is written per field of
+    // every event.
+    const bool comma = depth_ > 0 && has_member_[depth_ - 1];
+    if (depth_ > 0) has_member_[depth_ - 1] = true;
+    char* p = out_.reserve(name.size() + 4);
+    if (comma) *p++ = ',';
+    *p++ = '"';
+    if (!name.empty()) std::memcpy(p, name.data(), name.size());
+    p += name.size();
+    *p++ = '"';
+    *p++ = ':';
+    out_.advance(static_cast<std::size_t>(p - (out_.data() + out_.size())));
     after_key_ = true;
   }
   void string(std::string_view s) {
