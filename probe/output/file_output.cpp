@@ -18,7 +18,10 @@ std::unique_ptr<FileOutput> FileOutput::open(const std::string& path, std::strin
 FileOutput::FileOutput(std::FILE* file, std::string path, bool owned)
     : file_(file), path_(std::move(path)), owned_(owned) {
   // Large blocks: the output thread writes many small lines, and flushes every 100 ms anyway.
-  std::setvbuf(file_, nullptr, _IOFBF, std::size_t{1} << 20);
+  // stdout outlives this object, so it keeps a buffer of stdio's own (fully buffered still).
+  constexpr std::size_t kBufferBytes = std::size_t{1} << 20;
+  if (owned_) buffer_ = std::make_unique_for_overwrite<char[]>(kBufferBytes);
+  std::setvbuf(file_, buffer_.get(), _IOFBF, kBufferBytes);
 }
 
 FileOutput::~FileOutput() { close(); }
