@@ -7,17 +7,17 @@
 // the last node, so the tree is acyclic and its depth is bounded by the parser
 // (kMaxConditionDepth). Every comparison was type-checked at compile time
 // against the field's type; every index (field, text, range, regex) is valid.
-// matches() neither throws nor allocates, except that a `~` comparison runs
-// std::regex, whose libstdc++ matcher allocates working memory per match.
+// matches() neither throws nor allocates (a `~` comparison allocates its
+// thread's match scratch once, on that thread's first search; see regex.h).
 
 #include <cstdint>
-#include <regex>
 #include <span>
 #include <string>
 #include <string_view>
 #include <vector>
 
 #include "dissectors/core/transaction.h"
+#include "filters/regex.h"
 
 namespace limen::rules {
 
@@ -66,7 +66,7 @@ struct Condition {
   std::vector<Compare> compares;
   std::vector<Range> ranges; // per `in`: sorted by first, merged
   std::vector<std::string> texts;
-  std::vector<std::regex> regexes;
+  std::vector<Regex> regexes;
   // Protocols whose fields the condition names (bit per dissect::Protocol); 0 =
   // none, then the condition applies to every protocol. A transaction of
   // another protocol never satisfies it.

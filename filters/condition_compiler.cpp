@@ -26,32 +26,6 @@ std::string operation_list() {
   return s;
 }
 
-std::string_view regex_reason(std::regex_constants::error_type code) {
-  namespace rc = std::regex_constants;
-  if (code == rc::error_paren)
-    return "unbalanced parentheses";
-  if (code == rc::error_brack)
-    return "unbalanced brackets";
-  if (code == rc::error_brace)
-    return "unbalanced braces";
-  if (code == rc::error_badbrace)
-    return "invalid repetition count in braces";
-  if (code == rc::error_range)
-    return "invalid character range";
-  if (code == rc::error_escape)
-    return "invalid escape";
-  if (code == rc::error_badrepeat)
-    return "nothing to repeat";
-  if (code == rc::error_collate || code == rc::error_ctype)
-    return "invalid character class";
-  if (code == rc::error_backref)
-    return "invalid back reference";
-  if (code == rc::error_complexity || code == rc::error_stack ||
-      code == rc::error_space)
-    return "too complex";
-  return "invalid syntax";
-}
-
 bool parse_unsigned(std::string_view s, std::uint64_t &out) {
   int base = 10;
   if (s.size() > 2 && s[0] == '0' && (s[1] == 'x' || s[1] == 'X')) {
@@ -316,16 +290,17 @@ private:
         return true;
       }
       c.first = static_cast<std::uint32_t>(out_.regexes.size());
-      // libstdc++ compiles (and matches) regexes recursively: bound the pattern, not the stack.
+      // A rule is read by people: a pattern longer than this is a mistake, not a policy.
       if (v.text.size() > kMaxRegexBytes)
         return fail(v.pos, "regular expression longer than " + std::to_string(kMaxRegexBytes) +
                                " bytes");
-      try { // compile time only: std::regex reports syntax errors by exception
-        out_.regexes.emplace_back(v.text, std::regex::ECMAScript);
-      } catch (const std::regex_error &e) {
-        return fail(v.pos, "invalid regular expression /" + v.text +
-                               "/: " + std::string(regex_reason(e.code())));
-      }
+      std::string reason;
+      std::size_t offset = 0;
+      Regex re = Regex::compile(v.text, reason, offset);
+      if (!re.valid())
+        return fail(v.pos, "invalid regular expression /" + v.text + "/: " + reason +
+                               " (at byte " + std::to_string(offset) + " of the pattern)");
+      out_.regexes.push_back(std::move(re));
       return true;
     }
     case CompareOp::Lt:

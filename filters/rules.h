@@ -4,7 +4,7 @@
 //
 // Invariants: a RuleProgram is built only by compile_file/compile_text, never changes after, and
 // is safe to share between worker threads. evaluate() and evaluate_transaction() neither
-// allocate nor throw (a `~` regex condition aside: std::regex allocates while matching); the
+// allocate nor throw once warm (a `~` regex makes its thread's match scratch on its first use); the
 // Rule pointers they return live as long as the program. Syntax and semantics: docs/rules.md.
 
 #include <array>

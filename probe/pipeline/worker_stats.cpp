@@ -3,6 +3,7 @@
 
 #include <charconv>
 
+#include "filters/regex.h"
 #include "probe/pipeline/worker.h"
 
 namespace limen::pipeline {
@@ -118,6 +119,9 @@ void Worker::write_stats(events::JsonWriter& w, const capture::CaptureStats& cap
     field(w, std::string_view(name, static_cast<std::size_t>(r.ptr - name)), n);
   }
   w.end_object();
+  // Searches that gave up at the match limit counted as no match: a rule to look at. The count
+  // is this thread's, and a worker runs on one thread.
+  field(w, "regex_limit_hits", rules::Regex::thread_limit_hits());
   w.end_object();
 
   const auto& pc = events_.counters();

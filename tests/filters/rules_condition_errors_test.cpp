@@ -58,7 +58,8 @@ const Case kCases[] = {
     {"RegexOnNumber", "alert 1 any -> plc if modbus.function_code ~ /1/",
      "t.rules:5:44: '~' needs a text field; modbus.function_code is a number"},
     {"BadRegex", "alert 1 any -> plc if mqtt.topic ~ /a(b/",
-     "t.rules:5:36: invalid regular expression /a(b/: unbalanced parentheses"},
+     "t.rules:5:36: invalid regular expression /a(b/: missing closing parenthesis (at byte 3 of "
+     "the pattern)"},
     {"UnterminatedRegex", "alert 1 any -> plc if mqtt.topic ~ /abc",
      "t.rules:5:36: unterminated regular expression (it ends with '/' on the "
      "same line)"},
@@ -187,8 +188,8 @@ TEST(RulesConditionErrorsMore, EveryBadComparisonIsReported) {
           "t.rules:5:23: unknown field 'modbus.fuction_code' (did you mean "
           "'modbus.function_code'?)",
           "t.rules:5:64: unknown operation 'wrte' (did you mean 'write'?)",
-          "t.rules:6:36: invalid regular expression /(/: unbalanced "
-          "parentheses"}));
+          "t.rules:6:36: invalid regular expression /(/: missing closing "
+          "parenthesis (at byte 1 of the pattern)"}));
 }
 
 } // namespace

@@ -36,7 +36,7 @@ class Shifted final : public capture::PacketHandler {
 };
 
 // Rules that judge every flow and look at every transaction: zones over all addresses,
-// conditions on operations and fields (no regular expressions: std::regex allocates).
+// conditions on operations and fields, regular expressions included.
 constexpr const char* kRules = R"(zone low other 0.0.0.0/1
 zone high critical 128.0.0.0/1
 zone low6 other ::/1
@@ -45,6 +45,7 @@ allow 100 low -> high tcp/502 modbus if operation == read
 alert 200 any -> any if operation in {write, control, program} severity high "change"
 deny 300 any -> any tcp/102 if operation == program
 alert 400 any -> any tcp/20000 dnp3 "dnp3 seen"
+alert 450 any -> any tcp/502 if modbus.function ~ /^(write|read)_(single|multiple)_/ "named"
 allow 500 any -> any udp/53
 default deny severity low
 )";
@@ -120,6 +121,9 @@ TEST(WorkerAllocation, SecondReplayOfRealCapturesDoesNotAllocate) {
   }
   worker.finish({});
   stage.stop();
+  // The regex rule did judge transactions (and so ran on the warm worker).
+  const auto& by_rule = worker.counters().findings_by_rule;
+  EXPECT_TRUE(by_rule.contains(450) && by_rule.at(450) > 0);
 
   EXPECT_GT(allocations[0], 0U);  // the counter does see the warm-up
   EXPECT_GT(events_in_pass[1], 1000U);
