@@ -3,6 +3,7 @@
 // sit inside flow keys and rule tables without allocation. IPv4 occupies the first four bytes.
 
 #include <array>
+#include <bit>
 #include <compare>
 #include <cstddef>
 #include <cstdint>
@@ -57,13 +58,33 @@ class IpAddress {
   static constexpr std::size_t kMaxText = 46;
   std::size_t format(char* out) const;
 
-  friend auto operator<=>(const IpAddress&, const IpAddress&) = default;
-  friend bool operator==(const IpAddress&, const IpAddress&) = default;
+  // Family, then the bytes as one big-endian number: the order the defaulted comparison gave,
+  // in two 8-byte loads. The defaulted one called memcmp twice per packet (flow key
+  // normalisation and the table's lookup), 3% of a replay.
+  friend bool operator==(const IpAddress& a, const IpAddress& b) {
+    return a.family_ == b.family_ && ((a.half(0) ^ b.half(0)) | (a.half(1) ^ b.half(1))) == 0;
+  }
+  friend std::strong_ordering operator<=>(const IpAddress& a, const IpAddress& b) {
+    if (a.family_ != b.family_) return a.family_ <=> b.family_;
+    if (a.half(0) != b.half(0)) return a.number(0) <=> b.number(0);
+    return a.number(1) <=> b.number(1);
+  }
 
  private:
   // Family first so that ordering puts all IPv4 before all IPv6.
   Family family_ = Family::None;
   std::array<std::uint8_t, 16> bytes_{};
+
+  [[nodiscard]] std::uint64_t half(std::size_t i) const {
+    std::uint64_t v;
+    std::memcpy(&v, bytes_.data() + 8 * i, 8);
+    return v;
+  }
+  // The half read as a big-endian number, so that comparing numbers compares bytes in order.
+  [[nodiscard]] std::uint64_t number(std::size_t i) const {
+    if constexpr (std::endian::native == std::endian::little) return __builtin_bswap64(half(i));
+    return half(i);
+  }
 };
 
 }  // namespace limen

@@ -3,8 +3,11 @@
 #include <arpa/inet.h>
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdint>
+#include <random>
+#include <vector>
 #include <string>
 
 namespace limen {
@@ -39,6 +42,28 @@ TEST(IpAddress, OrdersV4BeforeV6AndByBytes) {
   EXPECT_LT(b, c);
   EXPECT_FALSE(IpAddress().valid());
   EXPECT_EQ(IpAddress().to_string(), "");
+}
+
+TEST(IpAddress, ComparesAsItsFamilyThenItsBytesInOrder) {
+  // Every byte position and both halves: the comparison must agree with comparing the bytes
+  // one by one, as flow keys are normalised by it.
+  std::mt19937 rng(7);
+  std::vector<IpAddress> all{IpAddress()};
+  for (int i = 0; i < 400; ++i) {
+    std::array<std::uint8_t, 16> b{};
+    for (auto& x : b) x = static_cast<std::uint8_t>(rng() % 3 == 0 ? rng() : 0x80);
+    all.push_back(i % 2 ? IpAddress::v6(b) : IpAddress::v4(std::span(b).first(4)));
+  }
+  for (const auto& x : all)
+    for (const auto& y : all) {
+      const auto expected =
+          x.family() != y.family()
+              ? static_cast<int>(x.family()) <=> static_cast<int>(y.family())
+              : std::lexicographical_compare_three_way(x.bytes().begin(), x.bytes().end(),
+                                                       y.bytes().begin(), y.bytes().end());
+      ASSERT_EQ(x <=> y, expected) << x.to_string() << " " << y.to_string();
+      ASSERT_EQ(x == y, expected == 0);
+    }
 }
 
 }  // namespace
