@@ -13,10 +13,11 @@ find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 find_path(CPPZMQ_INCLUDE_DIR zmq.hpp REQUIRED)
 
-# DPDK is optional until its capture source lands; when present it is found and linked.
+# DPDK (libdpdk-dev, installed by scripts/setup) for --dpdk capture. A build without it still
+# works: --dpdk then says the build lacks it.
 pkg_check_modules(DPDK IMPORTED_TARGET libdpdk)
 if(DPDK_FOUND)
   message(STATUS "DPDK ${DPDK_VERSION} found")
 else()
-  message(STATUS "DPDK not found: the DPDK capture source is left out")
+  message(STATUS "DPDK not found: --dpdk capture is left out of this build")
 endif()

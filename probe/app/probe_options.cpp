@@ -5,6 +5,7 @@
 #include <sstream>
 
 #include "common/wire.h"
+#include "probe/capture/dpdk_source.h"
 #include "probe/events/event_types.h"
 
 namespace po = boost::program_options;
@@ -25,6 +26,7 @@ flow records and statistics as EVE-style JSON lines to a file and/or a Limen col
 Usage:
   limen-probe -r CAPTURE [-r CAPTURE ...] --rules FILE [outputs]   replay capture files
   limen-probe -i IFACE --rules FILE [outputs]                      capture live
+  limen-probe --dpdk "EAL ARGUMENTS" --rules FILE [outputs]        capture from DPDK ports
   limen-probe rules check FILE                                     validate a rules file
 
 Examples:
@@ -53,6 +55,11 @@ po::options_description describe(ProbeOptions& o) {
        "replay a pcap or pcapng file; repeat to replay several in order")
       ("interface,i", po::value(&o.interface)->value_name("IFACE"),
        "capture live on IFACE (needs root or CAP_NET_RAW)")
+      ("dpdk", po::value(&o.dpdk)->value_name("\"EAL ARGS\""),
+       "capture from every port DPDK's EAL finds, e.g. \"-l 0 -a 0000:03:00.0\" or, without a "
+       "NIC, \"--no-huge --no-pci -m 512 --vdev net_pcap0,rx_pcap=F\" (docs/deployment.md)")
+      ("idle-exit", po::value(&o.idle_exit)->value_name("SEC"),
+       "live: end the capture after SEC seconds without a packet")
       ("bpf,f", po::value(&o.bpf_filter)->value_name("FILTER"),
        "BPF capture filter, as for tcpdump (e.g. 'not port 22')")
       ("snaplen,s", po::value(&o.snaplen)->value_name("BYTES")->default_value(o.snaplen),
@@ -113,10 +120,19 @@ po::options_description describe(ProbeOptions& o) {
 }
 
 std::string check(const ProbeOptions& o) {
-  if (o.read_files.empty() && o.interface.empty())
-    return "nothing to read: give capture files with -r or an interface with -i";
-  if (!o.read_files.empty() && !o.interface.empty())
-    return "-r (replay) and -i (live capture) cannot be used together";
+  const int inputs = (o.read_files.empty() ? 0 : 1) + (o.interface.empty() ? 0 : 1) +
+                     (o.dpdk_given ? 1 : 0);
+  if (inputs == 0)
+    return "nothing to read: give capture files with -r, an interface with -i, or --dpdk";
+  if (inputs > 1) return "-r (replay), -i (live capture) and --dpdk cannot be used together";
+  if (o.dpdk_given) {
+    std::vector<std::string> words;
+    std::string error;
+    if (!capture::split_eal_args(o.dpdk, words, error)) return error;
+  }
+  if (o.idle_exit < 0 || o.idle_exit > 86400) return "--idle-exit must be between 0 and 86400";
+  if (o.idle_exit != 0 && !o.read_files.empty())
+    return "--idle-exit applies to live capture (-i or --dpdk); a replay ends with its files";
   if (!o.name.empty() && !wire::valid_probe_name(o.name))
     return "--name '" + o.name + "': use 1 to 64 characters among letters, digits, '.', '_', '-'";
   if (o.snaplen < 64 || o.snaplen > 262144) return "--snaplen must be between 64 and 262144";
@@ -185,6 +201,7 @@ ParseResult parse_probe_options(int argc, const char* const* argv) {
     po::notify(vm);
     o.promiscuous = !no_promisc_;
     o.flow_events = !no_flow_events_;
+    o.dpdk_given = vm.count("dpdk") != 0U;  // --dpdk "" is valid: the EAL's defaults
   } catch (const po::error& e) {
     result.text = e.what();
     return result;

@@ -11,6 +11,9 @@ namespace limen::app {
 struct ProbeOptions {
   std::vector<std::string> read_files;  // -r, replay in order
   std::string interface;                // -i, live capture
+  std::string dpdk;                     // --dpdk "EAL ARGUMENTS": capture from DPDK ports
+  bool dpdk_given = false;
+  int idle_exit = 0;                    // live: end after this many seconds without a packet
   std::string bpf_filter;
   int snaplen = 262144;
   int buffer_size_mib = 64;

@@ -16,6 +16,7 @@
 #include "common/wire.h"
 #include "dissectors/registry.h"
 #include "probe/app/summary.h"
+#include "probe/capture/dpdk_source.h"
 #include "probe/capture/packet_source.h"
 #include "probe/classify/ndpi_classifier.h"
 #include "probe/events/event_types.h"
@@ -137,8 +138,14 @@ int run_probe(const ProbeOptions& o) {
     if (!src) return fail(error, 2);
     sources.push_back(std::move(src));
   }
-  const bool live = !o.interface.empty();
-  if (live) {
+  const bool live = !o.interface.empty() || o.dpdk_given;
+  if (o.dpdk_given) {
+    capture::DpdkOptions dopt;
+    dopt.eal_args = o.dpdk;
+    auto src = capture::open_dpdk(dopt, error);
+    if (!src) return fail(error, 2);
+    sources.push_back(std::move(src));
+  } else if (live) {
     capture::LiveOptions lo;
     lo.interface = o.interface;
     lo.promiscuous = o.promiscuous;
@@ -205,7 +212,7 @@ int run_probe(const ProbeOptions& o) {
     std::cerr << "limen-probe: no --rules given: flows are recorded, no flow is judged\n";
   if (live) {
     // Only now, with every part built: whoever waits for this line may send traffic.
-    std::cerr << "limen-probe: capturing on " << o.interface
+    std::cerr << "limen-probe: capturing on " << sources.front()->name()
               << (o.bpf_filter.empty() ? "" : " with filter '" + o.bpf_filter + "'")
               << std::endl;
   }
@@ -218,6 +225,7 @@ int run_probe(const ProbeOptions& o) {
     worker.set_source(src.get());
     g_current_source.store(src.get());
     bool done = false;
+    auto last_packets = std::chrono::steady_clock::now();
     while (!done) {
       if (g_stop.load()) break;
       if (o.packet_count != 0 && worker.counters().packets >= o.packet_count) {
@@ -231,10 +239,16 @@ int run_probe(const ProbeOptions& o) {
       switch (src->dispatch(worker, burst)) {
         case capture::ReadStatus::Packets:
           worker.end_of_burst();
+          if (o.idle_exit != 0) last_packets = std::chrono::steady_clock::now();
           break;
         case capture::ReadStatus::Idle:
-          worker.advance_clock(wall_clock_now());
+          // Recorded times (DPDK's pcap driver) stand still while no packet comes, as in a
+          // replay; live times move on, and idle flows time out.
+          if (src->wall_clock_time()) worker.advance_clock(wall_clock_now());
           worker.end_of_burst();
+          if (o.idle_exit != 0 &&
+              std::chrono::steady_clock::now() - last_packets >= std::chrono::seconds(o.idle_exit))
+            done = true;
           break;
         case capture::ReadStatus::End:
           done = true;
@@ -255,6 +269,10 @@ int run_probe(const ProbeOptions& o) {
     total_capture.kernel_drops += st.kernel_drops;
     total_capture.interface_drops += st.interface_drops;
     total_capture.drops_known = total_capture.drops_known || st.drops_known;
+    if (st.port_count != 0) {
+      total_capture.ports = st.ports;
+      total_capture.port_count = st.port_count;
+    }
     worker.set_source(nullptr);
   }
   worker.finish(total_capture);

@@ -7,6 +7,7 @@
 // timestamps are always microseconds (nanosecond files are converted by libpcap); every error
 // is one line that names the file or interface first. Nothing here throws on the data path.
 
+#include <array>
 #include <cstdint>
 #include <filesystem>
 #include <memory>
@@ -36,10 +37,22 @@ class PacketHandler {
 
 enum class ReadStatus : std::uint8_t { Packets, Idle, End, Error, Interrupted };
 
+// A DPDK port's own counters (rte_eth_stats): received, missed for want of RX descriptors,
+// erroneous, and missed for want of a packet buffer.
+struct PortCounters {
+  std::uint16_t port = 0;
+  const char* driver = "";  // static storage (the driver's name)
+  std::uint64_t ipackets = 0, imissed = 0, ierrors = 0, rx_nombuf = 0;
+};
+
 struct CaptureStats {
   std::uint64_t packets = 0, bytes = 0;                 // delivered to the handler
-  std::uint64_t kernel_drops = 0, interface_drops = 0;  // live only (pcap_stats)
+  // Live only: libpcap's kernel and interface drops; DPDK: imissed + rx_nombuf of every port.
+  std::uint64_t kernel_drops = 0, interface_drops = 0;
   bool drops_known = false;
+  static constexpr std::size_t kMaxPorts = 8;
+  std::array<PortCounters, kMaxPorts> ports{};  // DPDK capture: one entry per port
+  std::uint8_t port_count = 0;
 };
 
 class PacketSource {
@@ -61,6 +74,9 @@ class PacketSource {
   // Non-fatal conditions found when opening (live: pcap_activate warnings); empty when none.
   virtual const std::string& warning() const = 0;
   virtual CaptureStats stats() = 0;
+  // True when packet times are the wall clock (live capture): an idle moment then moves the
+  // worker's clock to now. False when they are recorded times (a file, DPDK's pcap driver).
+  virtual bool wall_clock_time() const = 0;
   virtual void break_loop() = 0;  // async-signal-safe (pcap_breakloop)
 };
 

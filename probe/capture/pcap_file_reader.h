@@ -65,6 +65,7 @@ class PcapFileReader final : public PacketSource {
   const std::string& error() const override { return error_; }
   const std::string& warning() const override { return warning_; }
   CaptureStats stats() override;
+  bool wall_clock_time() const override { return false; }
   void break_loop() override;
 
  private:

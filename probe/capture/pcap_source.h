@@ -45,6 +45,7 @@ class PcapSource final : public PacketSource {
   const std::string& error() const override { return error_; }
   const std::string& warning() const override { return warning_; }
   CaptureStats stats() override;
+  bool wall_clock_time() const override { return kind_ == Kind::Live; }
   void break_loop() override;
 
  private:

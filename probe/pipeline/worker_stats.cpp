@@ -38,6 +38,23 @@ void Worker::write_stats(events::JsonWriter& w, const capture::CaptureStats& cap
     field(w, "kernel_drops", capture.kernel_drops);
     field(w, "interface_drops", capture.interface_drops);
   }
+  if (capture.port_count != 0) {
+    w.key("ports");
+    w.begin_array();
+    for (std::size_t i = 0; i < capture.port_count; ++i) {
+      const auto& p = capture.ports[i];
+      w.begin_object();
+      field(w, "port", p.port);
+      w.key("driver");
+      w.string(p.driver);
+      field(w, "ipackets", p.ipackets);
+      field(w, "imissed", p.imissed);
+      field(w, "ierrors", p.ierrors);
+      field(w, "rx_nombuf", p.rx_nombuf);
+      w.end_object();
+    }
+    w.end_array();
+  }
   w.end_object();
 
   w.key("decoder");
