@@ -155,10 +155,7 @@ class DpdkSource final : public PacketSource {
  private:
   void deliver(PacketHandler& handler, const Port& port, rte_mbuf** bufs, std::uint16_t n) {
     Timestamp wall{};
-    if (!port.stamps_packets) {
-      const auto now = std::chrono::system_clock::now().time_since_epoch();
-      wall = Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
-    }
+    bool have_wall = false;
     for (std::uint16_t i = 0; i < n; ++i) {
       rte_mbuf* m = bufs[i];
       const std::uint32_t len = rte_pktmbuf_pkt_len(m);
@@ -166,10 +163,17 @@ class DpdkSource final : public PacketSource {
       // Contiguous (the usual case): a view into the mbuf; chained: copied into one buffer.
       const void* data = rte_pktmbuf_read(m, 0, cap, scratch_.data());
       RawPacket p;
-      p.ts = wall;
-      if (port.stamps_packets && (m->ol_flags & ts_flag_) != 0)
+      if (port.stamps_packets && ts_flag_ != 0 && (m->ol_flags & ts_flag_) != 0) {
         p.ts = Timestamp{static_cast<std::int64_t>(
             *RTE_MBUF_DYNFIELD(m, static_cast<std::size_t>(ts_offset_), rte_mbuf_timestamp_t*))};
+      } else {
+        if (!have_wall) {  // once per burst
+          const auto now = std::chrono::system_clock::now().time_since_epoch();
+          wall = Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
+          have_wall = true;
+        }
+        p.ts = wall;
+      }
       p.wire_length = len;
       p.data = {static_cast<const std::uint8_t*>(data), data == nullptr ? 0U : cap};
       handler.on_packet(p);
