@@ -30,7 +30,6 @@ class Regex {
 
   Regex() = default;
   [[nodiscard]] bool valid() const noexcept { return code_ != nullptr; }
-  [[nodiscard]] bool jit() const noexcept { return jit_; }
 
   // True when the pattern matches somewhere in `text`. Never throws; allocates
   // only on a thread's first search.

@@ -54,8 +54,6 @@ bool split_eal_args(const std::string& text, std::vector<std::string>& out, std:
 
 #ifndef LIMEN_HAVE_DPDK
 
-bool dpdk_available() { return false; }
-
 std::unique_ptr<PacketSource> open_dpdk(const DpdkOptions&, std::string& error) {
   error = "--dpdk: this limen-probe was built without DPDK (install libdpdk-dev and rebuild)";
   return nullptr;
@@ -199,8 +197,6 @@ std::string rte_reason(int code) { return rte_strerror(code < 0 ? -code : code);
 
 }  // namespace
 
-bool dpdk_available() { return true; }
-
 std::unique_ptr<PacketSource> open_dpdk(const DpdkOptions& options, std::string& error) {
   // Kept for the life of the process: the EAL may hold on to pointers into its argv.
   static std::vector<std::string> args;
@@ -267,9 +263,7 @@ std::unique_ptr<PacketSource> open_dpdk(const DpdkOptions& options, std::string&
 
   const std::uint32_t per_port = options.rx_descriptors + kBurst + kPoolCache;
   const std::uint32_t mbufs =
-      options.mbufs != 0 ? options.mbufs
-                         : std::max<std::uint32_t>(8191, static_cast<std::uint32_t>(
-                                                             ports.size()) * per_port * 2);
+      std::max<std::uint32_t>(8191, static_cast<std::uint32_t>(ports.size()) * per_port * 2);
   rte_mempool* pool = rte_pktmbuf_pool_create("limen_rx", mbufs, kPoolCache, 0,
                                               RTE_MBUF_DEFAULT_BUF_SIZE,
                                               static_cast<int>(rte_socket_id()));

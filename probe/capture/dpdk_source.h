@@ -25,11 +25,7 @@ namespace limen::capture {
 struct DpdkOptions {
   std::string eal_args;                // e.g. "--no-huge --no-pci -m 512 --vdev net_pcap0,rx_pcap=F"
   std::uint32_t rx_descriptors = 1024;  // per RX queue
-  std::uint32_t mbufs = 0;              // pool size; 0: from the ports and descriptors
 };
-
-// True when this build has the DPDK capture source.
-bool dpdk_available();
 
 // Splits EAL arguments as a shell would for plain words and quoted strings (no escapes, no
 // variables). False, with `error`, on an unterminated quote.
