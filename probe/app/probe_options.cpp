@@ -97,8 +97,12 @@ po::options_description describe(ProbeOptions& o) {
       ("no-flow-events", po::bool_switch(&no_flow_events_), "do not emit a flow record for every ended flow");
   po::options_description limits("Limits and timeouts (seconds of packet time)");
   limits.add_options()
+      ("workers", po::value(&o.workers)->value_name("N"),
+       "packet workers, one thread each; default: the cores the probe may use, less one "
+       "(at least 1)")
       ("max-flows", po::value(&o.max_flows)->value_name("N")->default_value(o.max_flows),
-       "flows tracked at once; beyond this packets are counted as not tracked")
+       "flows tracked at once, shared among the workers; beyond this packets are counted as "
+       "not tracked")
       ("tcp-timeout", po::value(&o.tcp_timeout)->default_value(o.tcp_timeout),
        "idle TCP flow timeout")
       ("tcp-half-open-timeout",
@@ -139,6 +143,7 @@ std::string check(const ProbeOptions& o) {
   if (o.buffer_size_mib < 1 || o.buffer_size_mib > 4096)
     return "--buffer-size must be between 1 and 4096 MiB";
   if (o.stats_interval < 0) return "--stats-interval cannot be negative";
+  if (o.workers > 32) return "--workers must be between 1 and 32 (0: one per usable core, less one)";
   if (o.max_flows < 16 || o.max_flows > (1U << 26))
     return "--max-flows must be between 16 and 67108864";
   for (int t : {o.tcp_timeout, o.tcp_half_open_timeout, o.udp_timeout, o.other_timeout,

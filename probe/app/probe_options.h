@@ -30,6 +30,9 @@ struct ProbeOptions {
   int stats_interval = 60;              // seconds of packet time; 0 = only at the end
   bool flow_events = true;
 
+  // Packet workers, one thread each (0: one per core the probe may use, less one for capture
+  // and output). Flows are spread over them by address pair; --max-flows is their total.
+  std::size_t workers = 0;
   std::size_t max_flows = 262144;
   int tcp_timeout = 3600;
   int tcp_half_open_timeout = 30;       // SYN or SYN-ACK seen, handshake not complete

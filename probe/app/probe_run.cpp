@@ -1,5 +1,6 @@
 #include "probe/app/probe_run.h"
 
+#include <sched.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -23,7 +24,7 @@
 #include "probe/output/file_output.h"
 #include "probe/output/output_stage.h"
 #include "probe/output/zmq_output.h"
-#include "probe/pipeline/worker.h"
+#include "probe/pipeline/dispatcher.h"
 
 namespace limen::app {
 namespace {
@@ -105,6 +106,18 @@ Timestamp wall_clock_now() {
   return Timestamp{std::chrono::duration_cast<std::chrono::microseconds>(now).count()};
 }
 
+// One worker per core this process may run on, less one for the capture and output threads.
+std::size_t default_workers() {
+  cpu_set_t set;
+  CPU_ZERO(&set);
+  std::size_t cores = 1;
+  if (sched_getaffinity(0, sizeof set, &set) == 0)
+    cores = static_cast<std::size_t>(CPU_COUNT(&set));
+  else if (const long n = sysconf(_SC_NPROCESSORS_ONLN); n > 0)
+    cores = static_cast<std::size_t>(n);
+  return std::clamp<std::size_t>(cores - 1, 1, 32);
+}
+
 }  // namespace
 
 int run_rules_check_command(const std::string& file) {
@@ -120,10 +133,13 @@ int run_probe(const ProbeOptions& o) {
   install_signal_handlers();
   std::string error;
 
+  const std::size_t workers = o.workers != 0 ? o.workers : default_workers();
+  // The flow table, and the classifier's pool with it, is shared among the workers.
+  const std::size_t flows_per_worker = (o.max_flows + workers - 1) / workers;
   classify::ClassifierConfig classifier_config;
   // One slot per trackable flow (allocated lazily, 688 bytes each): a scan of one-packet flows
   // must not exhaust classification and leave real Modbus "unknown" to the rules.
-  classifier_config.max_active = o.max_flows;
+  classifier_config.max_active = flows_per_worker;
   auto classifier = classify::NdpiClassifier::create(classifier_config, error);
   if (!classifier) return fail(error, 1);
 
@@ -180,33 +196,39 @@ int run_probe(const ProbeOptions& o) {
     if (!out) return fail(error, 1);
     stage.add_output(std::move(out), *collector_types);
   }
-  // Replay waits for the outputs when the queue is full (no loss); live capture counts a drop.
-  output::EventProducer& events = stage.add_producer(o.event_queue_mib << 20, !live);
-
-  pipeline::WorkerConfig wc;
+  pipeline::DispatcherConfig dc;
+  dc.workers = workers;
+  dc.classifier = classifier_config;
+  // Replay waits for a worker or an output when its queue is full (no loss); live capture
+  // counts a drop.
+  dc.lossless = !live;
+  dc.event_ring_bytes = o.event_queue_mib << 20;
+  dc.seed = new_run_id();
+  dc.stats_interval_usec = o.stats_interval * kUsecPerSecond;
+  pipeline::WorkerConfig& wc = dc.worker;
   wc.decoder.max_datagrams = o.max_fragments;
   wc.decoder.fragment_timeout_usec = o.fragment_timeout * kUsecPerSecond;
-  wc.flows.max_flows = o.max_flows;
+  wc.flows.max_flows = flows_per_worker;
   wc.flows.tcp_idle_usec = o.tcp_timeout * kUsecPerSecond;
   wc.flows.tcp_half_open_usec = o.tcp_half_open_timeout * kUsecPerSecond;
   wc.flows.udp_idle_usec = o.udp_timeout * kUsecPerSecond;
   wc.flows.other_idle_usec = o.other_timeout * kUsecPerSecond;
   wc.flows.active_timeout_usec = o.active_timeout * kUsecPerSecond;
-  wc.stats_interval_usec = o.stats_interval * kUsecPerSecond;
   wc.flow_events = o.flow_events;
-  // The flow table only reserves address space here; a refusal (a max-flows beyond the address
+  // The flow tables only reserve address space here; a refusal (a max-flows beyond the address
   // space, or strict overcommit) is an error of the options, not a crash.
-  std::unique_ptr<pipeline::Worker> worker_storage;
+  std::unique_ptr<pipeline::Dispatcher> dispatcher;
   try {
-    worker_storage = std::make_unique<pipeline::Worker>(wc, program, *classifier, events);
+    dispatcher = pipeline::Dispatcher::create(dc, program, std::move(classifier), stage, error);
   } catch (const std::bad_alloc&) {
-    return fail("not enough memory to reserve the flow table and pools (--max-flows " +
+    return fail("not enough memory to reserve the flow tables and pools (--max-flows " +
                     std::to_string(o.max_flows) +
                     "; address space, or vm.overcommit_memory=2): lower --max-flows",
                 1);
   }
-  pipeline::Worker& worker = *worker_storage;
+  if (!dispatcher) return fail(error, 1);
   stage.start();
+  dispatcher->start();
 
   if (!program)
     std::cerr << "limen-probe: no --rules given: flows are recorded, no flow is judged\n";
@@ -221,31 +243,29 @@ int run_probe(const ProbeOptions& o) {
   int exit_code = 0;
   for (auto& src : sources) {
     if (g_stop.load()) break;
-    worker.set_link_type(src->link_type());
-    worker.set_source(src.get());
+    dispatcher->set_link_type(src->link_type());
     g_current_source.store(src.get());
     bool done = false;
     auto last_packets = std::chrono::steady_clock::now();
     while (!done) {
       if (g_stop.load()) break;
-      if (o.packet_count != 0 && worker.counters().packets >= o.packet_count) {
+      if (o.packet_count != 0 && dispatcher->packets() >= o.packet_count) {
         g_stop.store(true);
         break;
       }
       const int burst = o.packet_count != 0
           ? static_cast<int>(std::min<std::uint64_t>(kBurst, o.packet_count -
-                                                                 worker.counters().packets))
+                                                                 dispatcher->packets()))
           : kBurst;
-      switch (src->dispatch(worker, burst)) {
+      switch (src->dispatch(*dispatcher, burst)) {
         case capture::ReadStatus::Packets:
-          worker.end_of_burst();
+          dispatcher->end_of_burst();
           if (o.idle_exit != 0) last_packets = std::chrono::steady_clock::now();
           break;
         case capture::ReadStatus::Idle:
           // Recorded times (DPDK's pcap driver) stand still while no packet comes, as in a
           // replay; live times move on, and idle flows time out.
-          if (src->wall_clock_time()) worker.advance_clock(wall_clock_now());
-          worker.end_of_burst();
+          dispatcher->idle(src->wall_clock_time() ? wall_clock_now() : Timestamp{});
           if (o.idle_exit != 0 &&
               std::chrono::steady_clock::now() - last_packets >= std::chrono::seconds(o.idle_exit))
             done = true;
@@ -273,9 +293,8 @@ int run_probe(const ProbeOptions& o) {
       total_capture.ports = st.ports;
       total_capture.port_count = st.port_count;
     }
-    worker.set_source(nullptr);
   }
-  worker.finish(total_capture);
+  dispatcher->finish(total_capture);
   stage.stop();
 
   for (const auto& out : stage.outputs())
@@ -284,9 +303,12 @@ int run_probe(const ProbeOptions& o) {
   summary.files = o.read_files.size();
   summary.live = live;
   summary.capture = total_capture;
+  summary.workers = dispatcher->workers();
+  summary.time_jumps = dispatcher->time_jumps();
+  summary.queue_drops = dispatcher->queue_drops();
   summary.wall_seconds =
       std::chrono::duration<double>(std::chrono::steady_clock::now() - started).count();
-  if (!o.quiet) print_summary(std::cerr, summary, worker, stage, program.get());
+  if (!o.quiet) print_summary(std::cerr, summary, dispatcher->total(), stage, program.get());
   return exit_code;
 }
 

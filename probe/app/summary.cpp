@@ -31,9 +31,9 @@ const rules::Rule* find_rule(const rules::RuleProgram* program, std::uint32_t id
 
 }  // namespace
 
-void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worker& worker,
+void print_summary(std::ostream& out, const RunSummary& s, const pipeline::StatsSnapshot& total,
                    const output::OutputStage& stage, const rules::RuleProgram* program) {
-  const auto& c = worker.counters();
+  const auto& c = total.worker;
   using decode::DecodeStatus;
   auto status = [&c](DecodeStatus st) { return c.decode_status[static_cast<std::size_t>(st)]; };
 
@@ -49,11 +49,14 @@ void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worke
   if (s.capture.drops_known)
     out << "  drops        " << thousands(s.capture.kernel_drops) << " by the kernel, "
         << thousands(s.capture.interface_drops) << " by the interface\n";
-  const auto& fc = worker.flows().counters();
+  if (s.queue_drops != 0)
+    out << "  drops        " << thousands(s.queue_drops)
+        << " for want of room in a worker's queue (the workers fell behind)\n";
+  const auto& fc = total.flows;
   out << "  flows        " << thousands(fc.created - fc.restarted) << " (at most " << thousands(fc.peak)
       << " at once; " << thousands(c.untracked) << " packets not tracked: table full)\n";
-  if (c.time_jumps != 0)
-    out << "  clock        " << thousands(c.time_jumps)
+  if (s.time_jumps != 0)
+    out << "  clock        " << thousands(s.time_jumps)
         << " packets dated over an hour ahead were not allowed to move the clock\n";
   if (fc.created == 0)
     out << "  note         no IP flows in this input: " << thousands(c.packets) << " packets, "
@@ -85,7 +88,7 @@ void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Worke
   out << "  duration     " << fixed(s.wall_seconds, 2) << " s ("
       << thousands(static_cast<std::uint64_t>(static_cast<double>(c.packets) / secs))
       << " packets/s, " << fixed(static_cast<double>(c.bytes) * 8 / secs / 1e6, 1)
-      << " Mbit/s)\n";
+      << " Mbit/s, " << s.workers << (s.workers == 1 ? " worker" : " workers") << ")\n";
 }
 
 }  // namespace limen::app

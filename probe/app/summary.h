@@ -7,7 +7,7 @@
 
 #include "probe/capture/packet_source.h"
 #include "probe/output/output_stage.h"
-#include "probe/pipeline/worker.h"
+#include "probe/pipeline/stats_snapshot.h"
 
 namespace limen::app {
 
@@ -16,10 +16,15 @@ struct RunSummary {
   bool live = false;
   std::vector<std::string> damaged;  // one line per capture read only up to its damage
   capture::CaptureStats capture;
+  std::size_t workers = 1;
+  std::uint64_t time_jumps = 0;
+  std::uint64_t queue_drops = 0;  // live: packets dropped, a worker's queue full
   double wall_seconds = 0;
 };
 
-void print_summary(std::ostream& out, const RunSummary& summary, const pipeline::Worker& worker,
+// `total`: every worker's counters, summed.
+void print_summary(std::ostream& out, const RunSummary& summary,
+                   const pipeline::StatsSnapshot& total,
                    const output::OutputStage& stage, const rules::RuleProgram* program);
 
 }  // namespace limen::app

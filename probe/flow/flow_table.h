@@ -86,6 +86,19 @@ class FlowTable {
     return track_impl(p, ts, wire_bytes, false, none);
   }
 
+  // The clock of the packet about to be tracked, and its number in the capture (ids are made
+  // from it, so that they do not depend on which worker or table holds the flow). The clock is
+  // the capture's, not this table's packets': a worker given a share of the flows sees the time
+  // every flow of the capture sees, and its flows end when they would in one table.
+  void advance(Timestamp now, std::uint64_t packet_number) {
+    clock_ = std::max(clock_, now.usec);
+    serial_ = packet_number;
+  }
+  // Some flow's timeout has passed (or a port-reused record waits for its report): expire()
+  // would end something. Checked before each packet, so that a flow ends at the first packet
+  // past its deadline, wherever the bursts happen to be cut.
+  [[nodiscard]] bool due() const { return clock_ >= next_deadline_ || !ending_.empty(); }
+
   // Ends the flows whose timeout passed at `now` (packet time), in deadline order, calling
   // on_end(Entry&, EndReason) before freeing each. An active timeout calls on_end(ActiveTimeout)
   // and restarts the flow in place (same key and State, new id, zero counters). Cost: O(flows
@@ -169,7 +182,7 @@ class FlowTable {
   // Takes slot i out of the index and every list (it stays allocated).
   void detach(std::uint32_t i);
   void release(std::uint32_t i);
-  void restart(std::uint32_t i);
+  void restart(std::uint32_t i, std::int64_t at);
   template <class F>
   void end(std::uint32_t i, EndReason why, F& on_end);
 
@@ -193,6 +206,9 @@ class FlowTable {
   IndexList age_;
   IndexList ending_;  // detached by port reuse; ended first by the next expire()/flush()
   std::int64_t clock_ = std::numeric_limits<std::int64_t>::min();
+  // No deadline is earlier than this (it may be earlier than every real one: due() then finds
+  // nothing to end and expire() recomputes it).
+  std::int64_t next_deadline_ = std::numeric_limits<std::int64_t>::max();
   std::uint64_t serial_ = 0;
   Counters counters_;
 };
@@ -366,6 +382,9 @@ void FlowTable<State>::create(std::uint32_t i, const NormalisedKey& nk, std::uin
   s.cls = class_of(f);
   idle_[s.cls].push_back(i, idle_link());
   age_.push_back(i, age_link());
+  next_deadline_ = std::min(next_deadline_, deadline(clock_, idle_timeout_[s.cls]));
+  if (config_.active_timeout_usec > 0)
+    next_deadline_ = std::min(next_deadline_, deadline(clock_, config_.active_timeout_usec));
   ++counters_.created;
   ++counters_.active;
   counters_.peak = std::max(counters_.peak, counters_.active);
@@ -379,8 +398,14 @@ void FlowTable<State>::account(std::uint32_t i, bool src_is_lo, const decode::De
   dir = src_is_lo == s.client_is_lo ? Direction::ToServer : Direction::ToClient;
   const auto d = static_cast<std::size_t>(dir);
   if (s.fresh) {
+    // The new record of a restarted flow starts with its first packet, as a new flow would.
+    f.id = make_flow_id(s.key, ts, serial_++);
     f.first_seen = ts;
     f.last_seen = ts;
+    s.started = clock_;
+    age_.move_to_back(i, age_link());
+    if (config_.active_timeout_usec > 0)
+      next_deadline_ = std::min(next_deadline_, deadline(clock_, config_.active_timeout_usec));
     s.fresh = false;
   }
   ++f.packets[d];
@@ -401,6 +426,7 @@ void FlowTable<State>::account(std::uint32_t i, bool src_is_lo, const decode::De
     idle_[s.cls].unlink(i, idle_link());
     idle_[cls].push_back(i, idle_link());
     s.cls = cls;
+    next_deadline_ = std::min(next_deadline_, deadline(clock_, idle_timeout_[cls]));
   }
 }
 
@@ -437,17 +463,17 @@ void FlowTable<State>::end(std::uint32_t i, EndReason why, F& on_end) {
 }
 
 template <class State>
-void FlowTable<State>::restart(std::uint32_t i) {
+void FlowTable<State>::restart(std::uint32_t i, std::int64_t at) {
   Slot& s = slots_[i];
   Flow& f = entries_[i].flow;
-  const Timestamp now{clock_};
-  f.id = make_flow_id(s.key, now, serial_++);
-  f.first_seen = now;
-  f.last_seen = now;
+  // Until its first packet (which gives it an id and a start), the new record dates from the
+  // deadline that cut the old one, not from whenever expire() happened to run.
+  f.first_seen = Timestamp{at};
+  f.last_seen = Timestamp{at};
   f.packets = {};
   f.bytes = {};
   f.tcp_flags = {};
-  s.started = clock_;
+  s.started = at;
   s.fresh = true;
   age_.move_to_back(i, age_link());
   ++counters_.created;
@@ -485,17 +511,21 @@ void FlowTable<State>::expire(Timestamp now, F&& on_end) {
         best_list = kAgeList;
       }
     }
-    if (best_list == kNone || best > clock_) break;
+    if (best_list == kNone || best > clock_) {
+      next_deadline_ = best_list == kNone ? std::numeric_limits<std::int64_t>::max() : best;
+      break;
+    }
 
     if (best_list == kAgeList) {
       const std::uint32_t i = age_.front();
       const Slot& s = slots_[i];
       // Idle as well, or already closed: end it for good rather than start a record that would
       // stay empty.
-      if (s.cls != kTcpFinished && deadline(s.touched, idle_timeout_[s.cls]) > clock_) {
+      // Judged at the deadline, not at the clock: when expire() runs must not change the reason.
+      if (s.cls != kTcpFinished && deadline(s.touched, idle_timeout_[s.cls]) > best) {
         ++counters_.ended;
         on_end(entries_[i], EndReason::ActiveTimeout);
-        restart(i);
+        restart(i, best);
         continue;
       }
       detach(i);

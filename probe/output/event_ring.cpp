@@ -13,8 +13,19 @@ EventRing::EventRing(std::size_t capacity, Doorbell& data_bell)
 }
 
 bool EventRing::try_push(const RingRecord& record) {
-  if (record.json.size() > max_json() || record.insert_at > UINT16_MAX) return false;
-  const std::size_t need = (kHeader + record.json.size() + 7) & ~std::size_t{7};
+  if (record.insert_at > UINT16_MAX) return false;
+  return push(record.json, {}, record.insert_at, record.code);
+}
+
+bool EventRing::try_push(std::string_view head, std::string_view body, std::uint8_t code) {
+  return push(head, body, 0, code);
+}
+
+bool EventRing::push(std::string_view head, std::string_view body, std::uint32_t insert_at,
+                     std::uint8_t code) {
+  const std::size_t size = head.size() + body.size();
+  if (size > max_json()) return false;
+  const std::size_t need = (kHeader + size + 7) & ~std::size_t{7};
   const std::size_t at = write_ & mask_;
   const std::size_t to_end = capacity_ - at;
   const std::size_t total = need <= to_end ? need : to_end + need;
@@ -27,13 +38,14 @@ bool EventRing::try_push(const RingRecord& record) {
     write_ += to_end;
   }
   std::uint8_t* h = storage_ + (write_ & mask_);
-  const auto length = static_cast<std::uint32_t>(record.json.size());
-  const auto insert_at = static_cast<std::uint16_t>(record.insert_at);
+  const auto length = static_cast<std::uint32_t>(size);
+  const auto insert = static_cast<std::uint16_t>(insert_at);
   std::memcpy(h, &length, 4);
-  std::memcpy(h + 4, &insert_at, 2);
-  h[6] = record.code;
+  std::memcpy(h + 4, &insert, 2);
+  h[6] = code;
   h[7] = 0;
-  std::memcpy(h + kHeader, record.json.data(), record.json.size());
+  std::memcpy(h + kHeader, head.data(), head.size());
+  if (!body.empty()) std::memcpy(h + kHeader + head.size(), body.data(), body.size());
   write_ += need;
   return true;
 }

@@ -42,6 +42,11 @@ class EventRing {
 
   // Producer. false: no room now (nothing written).
   bool try_push(const RingRecord& record);
+  // The same, the record's bytes given in two parts (a header and a body, such as a packet's
+  // times and its frame), copied once into the ring; the consumer sees them as one record.
+  bool try_push(std::string_view head, std::string_view body, std::uint8_t code);
+  // The largest record (both parts) try_push takes.
+  [[nodiscard]] std::size_t max_record() const { return max_json(); }
   void publish();
   void publish_and_wake();
   [[nodiscard]] bool drained() const { return tail_.load(std::memory_order_acquire) == write_; }
@@ -69,6 +74,8 @@ class EventRing {
 
  private:
   void wake();
+  bool push(std::string_view head, std::string_view body, std::uint32_t insert_at,
+            std::uint8_t code);
 
   static constexpr std::size_t kHeader = 8;  // u32 length (kPadding: skip to the end), u16, u8
   static constexpr std::uint32_t kPadding = UINT32_MAX;

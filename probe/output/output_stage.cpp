@@ -32,8 +32,15 @@ void EventProducer::emit(const events::EncodedEvent& event) {
 }
 
 void EventProducer::sync() {
+  if (!wait_when_full_) {
+    ring_.publish_and_wake();  // live capture never waits for an output
+    return;
+  }
+  drain();
+}
+
+void EventProducer::drain() {
   ring_.publish_and_wake();
-  if (!wait_when_full_) return;  // live capture never waits for an output
   while (!ring_.drained()) {
     const auto ticket = ring_.room_bell().ticket();
     if (ring_.drained()) {

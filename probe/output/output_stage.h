@@ -44,6 +44,9 @@ class EventProducer {
   // Publishes, then (in replay only: live capture never waits) waits until the output stage has
   // written everything emitted so far.
   void sync();
+  // Publishes, then waits until the output stage has taken everything emitted so far, live or
+  // not: the stage never waits for an output in live capture, so this ends soon either way.
+  void drain();
 
   [[nodiscard]] const ProducerCounters& counters() const { return counters_; }
   [[nodiscard]] EventRing& ring() { return ring_; }

@@ -1,16 +1,11 @@
 #include "probe/pipeline/worker.h"
 
 #include <algorithm>
-#include <cstdlib>
-#include <optional>
+
+#include "filters/regex.h"
 
 namespace limen::pipeline {
 namespace {
-
-// A packet dated further ahead than this needs a second packet near the same time before the
-// clock follows it: one corrupt record (or a host clock stepped back by NTP) dated years ahead
-// would otherwise freeze every timeout until real time caught up, and fill the flow table.
-constexpr std::int64_t kMaxUnconfirmedJumpUsec = 3600 * kUsecPerSecond;
 
 // Sized for the largest burst of records one packet usually yields; they grow if ever needed.
 constexpr std::size_t kPendingReserve = 256;
@@ -89,34 +84,25 @@ std::uint16_t Worker::index_of(const rules::Rule* rule) const {
   return index < FlowState::kNoRule ? static_cast<std::uint16_t>(index) : FlowState::kNoRule;
 }
 
-Timestamp Worker::packet_time(Timestamp ts) {
-  if (!seen_packet_ || trust_next_jump_ || ts.usec <= clock_.usec + kMaxUnconfirmedJumpUsec) {
-    trust_next_jump_ = false;
-    jump_candidate_.reset();
-    return ts;
-  }
-  if (jump_candidate_ && std::abs(ts.usec - jump_candidate_->usec) <= kMaxUnconfirmedJumpUsec) {
-    jump_candidate_.reset();  // confirmed: the capture really moved on (a pause in recording)
-    return ts;
-  }
-  jump_candidate_ = ts;
-  ++counters_.time_jumps;
-  return clock_;
+void Worker::advance(Timestamp now) {
+  clock_ = std::max(clock_, now);
+  if (!seen_packet_) return;
+  flows_->advance(clock_, counters_.packets);
+  if (flows_->due())
+    flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
 }
 
-void Worker::on_packet(const capture::RawPacket& raw) {
+void Worker::process(const capture::RawPacket& raw, const PacketTime& time) {
   ++counters_.packets;
   counters_.bytes += raw.wire_length;
   counters_.captured_bytes += raw.data.size();
-  const Timestamp ts = packet_time(raw.ts);
-  if (!seen_packet_) {
-    seen_packet_ = true;
-    first_ts_ = ts;
-    next_stats_ = Timestamp{ts.usec + config_.stats_interval_usec};
-  }
-  // Packet time only moves forward: a capture whose clock steps back must not resurrect
-  // timeouts, and several replayed files behave as one stream.
-  clock_ = std::max(clock_, ts);
+  const Timestamp ts = time.ts;
+  seen_packet_ = true;
+  clock_ = std::max(clock_, time.now);
+  // Flows whose deadline passed before this packet end first, as they would in one table.
+  flows_->advance(clock_, time.number);
+  if (flows_->due())
+    flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
 
   const auto status = decoder_.decode(link_, raw.data, ts, packet_);
   ++counters_.decode_status[static_cast<std::size_t>(status)];
@@ -411,33 +397,72 @@ void Worker::end_flow(Entry& entry, flow::EndReason reason) {
 }
 
 void Worker::end_of_burst() {
-  if (seen_packet_) {
-    flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
-    decoder_.expire(clock_);
-    if (config_.stats_interval_usec > 0 && clock_ >= next_stats_) {
-      emit_stats(source_ != nullptr ? source_->stats() : capture::CaptureStats{});
-      // Skip whole intervals with no packets rather than emitting a burst of stale stats.
-      while (next_stats_ <= clock_) next_stats_.usec += config_.stats_interval_usec;
-    }
-  }
+  if (seen_packet_) decoder_.expire(clock_);
   events_.publish();
 }
 
-void Worker::finish(const capture::CaptureStats& capture) {
+void Worker::end_all_flows() {
   current_ts_ = clock_;
   l2_.close(clock_, *this, current_l2_);
   drain_pending();
+  if (seen_packet_) {
+    // What timed out by the last clock ends as timed out, the rest at the end of the capture.
+    flows_->advance(clock_, counters_.packets);
+    flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
+  }
   flows_->flush(flow::EndReason::EndOfCapture,
                 [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
-  emit_stats(capture);
+}
+
+void Worker::stats_point(StatsBoard& board, std::size_t slot, const StatsMark& mark) {
+  advance(mark.now);
+  // Published before the snapshot is posted, so that the stats event, written once every
+  // worker has posted, follows what they counted.
+  events_.publish();
+  if (auto sum = board.post(slot, snapshot())) write_stats_event(*sum, mark);
   events_.publish();
 }
 
-void Worker::emit_stats(const capture::CaptureStats& capture) {
+StatsSnapshot Worker::end_run(Timestamp now) {
+  clock_ = std::max(clock_, now);
+  end_all_flows();
+  events_.publish();
+  return snapshot();
+}
+
+void Worker::finish(const capture::CaptureStats& capture) {
+  StatsMark mark;
+  mark.first = own_clock_.first();
+  mark.started = own_clock_.started();
+  mark.final = true;
+  mark.time_jumps = own_clock_.time_jumps();
+  mark.capture = capture;
+  const StatsSnapshot s = end_run(clock_);
+  mark.now = clock_;
+  write_stats_event(s, mark);
+  events_.publish();
+}
+
+StatsSnapshot Worker::snapshot() const {
+  StatsSnapshot s;
+  s.worker = counters_;
+  s.decode = decoder_.counters();
+  s.flows = flows_->counters();
+  s.classifier = classifier_.counters();
+  s.app = app_.counters();
+  s.stream = app_.stream_counters();
+  s.l2 = l2_.counters();
+  s.loss_by_zones = loss_by_zones_;
+  s.regex_limit_hits = rules::Regex::thread_limit_hits();
+  s.output = events_.counters();
+  return s;
+}
+
+void Worker::write_stats_event(const StatsSnapshot& sum, const StatsMark& mark) {
   // The outputs' counters are the output stage's to add (OutputStage::deliver): it alone knows
   // them as of this event, and the worker need not wait for it.
-  events::JsonWriter& w = writer_.begin_stats(clock_);
-  write_stats(w, capture);
+  events::JsonWriter& w = writer_.begin_stats(mark.now);
+  write_stats(w, sum, mark, program_.get());
   emit(writer_.end_stats());
   ++counters_.stats_events;
 }

@@ -7,8 +7,10 @@
 // payload once warm: sessions report typed records (transactions, anomalies), which the worker
 // copies compactly into reused arenas and, once the session has returned, writes as events and
 // judges; events go, already serialised, into the worker's ring to the output stage, which owns
-// every output. Time is packet time: the worker's clock is the latest packet time seen, so
-// timeouts and stats are deterministic on replay.
+// every output. Time is packet time, given with each packet by the capture side (PacketClock):
+// the clock of the whole capture, not of this worker's share of it, so that a flow ends at the
+// same packet whatever the number of workers, and a replay is deterministic. Flows end at the
+// first packet past their deadline (or at a clock advance), not at a burst boundary.
 //
 // Rules are referenced from a flow by index into the program of the flow's epoch. A new program
 // is swapped in between bursts (set_program); each flow is judged again under it at its next
@@ -31,6 +33,8 @@
 #include "probe/output/output_stage.h"
 #include "probe/pipeline/app_layer.h"
 #include "probe/pipeline/l2_layer.h"
+#include "probe/pipeline/packet_clock.h"
+#include "probe/pipeline/stats_snapshot.h"
 
 namespace limen::pipeline {
 
@@ -60,35 +64,9 @@ struct FlowState {
 struct WorkerConfig {
   decode::DecoderConfig decoder;
   flow::FlowConfig flows;
-  std::int64_t stats_interval_usec = 60 * kUsecPerSecond;  // packet time; 0 = only at the end
   bool flow_events = true;
   AppLayerConfig app;
   std::uint16_t max_anomalies_per_flow = 16;  // more are counted, not reported
-};
-
-struct WorkerCounters {
-  std::uint64_t packets = 0;
-  std::uint64_t bytes = 0;          // wire bytes
-  std::uint64_t captured_bytes = 0;
-  std::array<std::uint64_t, 5> decode_status{};  // by decode::DecodeStatus
-  std::uint64_t untracked = 0;      // IP packets not tracked (flow table full)
-  std::uint64_t findings = 0;
-  std::map<std::uint32_t, std::uint64_t> findings_by_rule;  // rule id (0 = default policy)
-  std::uint64_t flow_events = 0;
-  std::uint64_t stats_events = 0;
-  std::uint64_t events = 0;         // every event handed to the output stage
-  std::array<std::uint64_t, dissect::kProtocolNames.size()> transactions{};  // by protocol
-  std::uint64_t anomalies_suppressed = 0;
-  std::uint64_t time_jumps = 0;  // packets dated far ahead of the clock, not allowed to move it
-  std::uint64_t program_swaps = 0;
-};
-
-// Capture-loss evidence summed over the ended TCP flows between two zones (kNoZone: none).
-struct ZonePairLoss {
-  std::uint64_t flows = 0;
-  std::uint64_t seen_bytes = 0;
-  std::uint64_t acked_unseen_bytes = 0;
-  std::uint64_t gaps = 0;
 };
 
 class Worker final : public capture::PacketHandler, public dissect::TransactionSink {
@@ -100,36 +78,48 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
   Worker(const Worker&) = delete;
   Worker& operator=(const Worker&) = delete;
 
-  // The link type of the packets that follow (changes between replayed files). A new input may
-  // start at any time: its first packet may move the clock without confirmation.
+  // The link type of the packets that follow (changes between replayed files).
   void set_link_type(decode::LinkType link) {
     link_ = link;
-    trust_next_jump_ = true;
+    own_clock_.new_input();
   }
-  void on_packet(const capture::RawPacket& packet) override;
+  // A packet with its time as the capture's clock admitted it.
+  void process(const capture::RawPacket& packet, const PacketTime& time);
+  // A worker used on its own (tests, tools): keeps its own clock.
+  void on_packet(const capture::RawPacket& packet) override {
+    process(packet, own_clock_.admit(packet.ts));
+  }
   // From the application sessions of the flow being processed: copied, handled after the
   // session returns.
   void on_transaction(const dissect::Transaction& transaction) override;
   void on_anomaly(const dissect::Anomaly& anomaly) override;
-  // The source being read, asked for drop counters when a stats event is due.
-  void set_source(capture::PacketSource* source) { source_ = source; }
   // Between bursts: a new rule program (may be null). Each flow is judged again under it at its
   // next packet or at its end; findings already reported are not repeated.
   void set_program(std::shared_ptr<const rules::RuleProgram> program);
-  // Housekeeping between bursts: flow and fragment timeouts, periodic stats, publication of the
-  // burst's events.
+  // The capture's clock moved on without a packet for this worker (others' packets, or a quiet
+  // live link): flows past their deadline end.
+  void advance(Timestamp now);
+  // Housekeeping between bursts: fragment timeouts, publication of the burst's events.
   void end_of_burst();
-  // Live capture with no traffic: lets timeouts run on the wall clock while the link is quiet.
-  void advance_clock(Timestamp now) { clock_ = std::max(clock_, now); }
-  // Ends every flow (end of capture or shutdown) and emits the final stats event.
+  // A stats point of the capture: this worker's snapshot goes to the board, and the last worker
+  // of the round writes the summed stats event.
+  void stats_point(StatsBoard& board, std::size_t slot, const StatsMark& mark);
+  // The end of the run at `now`: every flow ends; returns this worker's final counters (taken
+  // on the worker's thread: some are per thread).
+  StatsSnapshot end_run(Timestamp now);
+  // Writes a stats event of these counters (summed over the workers, or this worker's own).
+  void write_stats_event(const StatsSnapshot& sum, const StatsMark& mark);
+  // On its own: ends every flow and writes the final stats event of this worker alone.
   void finish(const capture::CaptureStats& capture);
+  // This worker's counters now; on its own thread (some counters are per thread).
+  [[nodiscard]] StatsSnapshot snapshot() const;
 
   [[nodiscard]] const WorkerCounters& counters() const { return counters_; }
   [[nodiscard]] const decode::DecodeCounters& decode_counters() const {
     return decoder_.counters();
   }
   [[nodiscard]] Timestamp clock() const { return clock_; }
-  [[nodiscard]] Timestamp first_packet_time() const { return first_ts_; }
+  [[nodiscard]] decode::LinkType link_type() const { return link_; }
   [[nodiscard]] const flow::FlowTable<FlowState>& flows() const { return *flows_; }
   [[nodiscard]] const rules::RuleProgram* program() const { return program_.get(); }
 
@@ -148,7 +138,6 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
     dissect::Anomaly what{};
   };
 
-  Timestamp packet_time(Timestamp ts);
   void on_flow_created(Entry& entry, const decode::DecodedPacket& p);
   [[nodiscard]] rules::FlowFacts facts_of(const Entry& entry, bool app_final) const;
   void judge(Entry& entry, Timestamp ts, bool app_final, const Judgement* before = nullptr);
@@ -164,8 +153,7 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
     events_.emit(event);
     ++counters_.events;
   }
-  void emit_stats(const capture::CaptureStats& capture);
-  void write_stats(events::JsonWriter& w, const capture::CaptureStats& capture) const;
+  void end_all_flows();
   [[nodiscard]] const rules::RuleProgram* program_of(const FlowState& st) const;
   [[nodiscard]] const rules::Rule* rule_at(const FlowState& st, std::uint16_t index) const;
   [[nodiscard]] std::uint16_t index_of(const rules::Rule* rule) const;
@@ -190,15 +178,10 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
   decode::LinkType link_ = decode::LinkType::Ethernet;
   decode::DecodedPacket packet_;
   Timestamp clock_{};
-  Timestamp first_ts_{};
-  Timestamp next_stats_{};
   bool seen_packet_ = false;
-  bool trust_next_jump_ = true;
-  std::optional<Timestamp> jump_candidate_;  // a far-ahead time waiting for a second witness
+  PacketClock own_clock_;  // only when used on its own
   WorkerCounters counters_;
-  // Keyed by (source zone, destination zone); grows only with a new pair, never per packet.
   std::map<std::pair<int, int>, ZonePairLoss> loss_by_zones_;
-  capture::PacketSource* source_ = nullptr;
   // Reused storage of pending records: grown to the largest burst of one packet, then stable.
   std::vector<Pending> pending_;
   std::vector<dissect::Transaction::Value> values_;

@@ -30,7 +30,7 @@ TEST_P(Golden, EveOutputMatchesBaseline) {
   ASSERT_TRUE(std::filesystem::exists(capture)) << capture;
   auto r = run_process({probe_binary(), "-r", capture.string(), "--rules",
                         project_pcap("demo.rules").string(), "--name", "golden", "--eve", "-",
-                        "--quiet"});
+                        "--quiet", "--workers", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   const std::string prefix = source_dir().string() + "/";
   for (auto at = r.out.find(prefix); at != std::string::npos; at = r.out.find(prefix, at))

@@ -84,7 +84,6 @@ TEST(WorkerAllocation, SecondReplayOfRealCapturesDoesNotAllocate) {
   stage.add_output(std::move(out), events::EventTypeSet::all());
   output::EventProducer& events = stage.add_producer(16 << 20, true);
   WorkerConfig wc;
-  wc.stats_interval_usec = 600 * kUsecPerSecond;
   Worker worker(wc, compiled.program, *classifier, events);
   stage.start();
 
@@ -112,8 +111,8 @@ TEST(WorkerAllocation, SecondReplayOfRealCapturesDoesNotAllocate) {
       allocations[pass] += limen::testing::allocations() - before;
     }
     // End every flow of this pass (timeouts) before the next one starts.
-    worker.advance_clock(Timestamp{worker.clock().usec + kPassOffset / 2});
     const std::size_t before = limen::testing::allocations();
+    worker.advance(Timestamp{worker.clock().usec + kPassOffset / 2});
     worker.end_of_burst();
     allocations[pass] += limen::testing::allocations() - before;
     events_in_pass[pass] = worker.counters().events - events_before;

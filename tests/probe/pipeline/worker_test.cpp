@@ -42,7 +42,6 @@ struct Rig {
     if (rules_text != nullptr) program = compile(rules_text);
     stage.add_output(std::make_unique<Lines>(lines), events::EventTypeSet::all());
     WorkerConfig wc;
-    wc.stats_interval_usec = 0;
     wc.flows.max_flows = max_flows;
     worker = std::make_unique<Worker>(wc, program, *classifier, events);
     stage.start();
