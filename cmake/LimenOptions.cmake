@@ -18,6 +18,12 @@ if(CMAKE_BUILD_TYPE STREQUAL "Sanitize")
                       -fno-sanitize-recover=all -Wno-maybe-uninitialized)
   add_link_options(-fsanitize=address,undefined)
 endif()
+# ThreadSanitizer, for what crosses threads: the workers, the dispatcher and the output stage.
+if(CMAKE_BUILD_TYPE STREQUAL "ThreadSanitize")
+  set(LIMEN_SANITIZE ON)
+  add_compile_options(-O1 -g -fno-omit-frame-pointer -fsanitize=thread -Wno-maybe-uninitialized)
+  add_link_options(-fsanitize=thread)
+endif()
 
 add_library(limen_warnings INTERFACE)
 target_compile_options(limen_warnings INTERFACE

@@ -91,26 +91,32 @@ struct DecodeCounters {
   // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
   template <class F>
   void for_each(F&& f) const {
-    f(std::string_view("packets"), packets);
-    f(std::string_view("ipv4"), ipv4);
-    f(std::string_view("ipv6"), ipv6);
-    f(std::string_view("tcp"), tcp);
-    f(std::string_view("udp"), udp);
-    f(std::string_view("icmp"), icmp);
-    f(std::string_view("icmpv6"), icmpv6);
-    f(std::string_view("other_ip"), other_ip);
-    f(std::string_view("not_ip"), not_ip);
-    f(std::string_view("unknown_link"), unknown_link);
-    f(std::string_view("vlan"), vlan);
-    f(std::string_view("truncated"), truncated);
-    f(std::string_view("malformed"), malformed);
-    f(std::string_view("fragments"), fragments);
-    f(std::string_view("reassembled"), reassembled);
-    f(std::string_view("frag_timeouts"), frag_timeouts);
-    f(std::string_view("frag_overflow"), frag_overflow);
-    f(std::string_view("frag_overlaps"), frag_overlaps);
-    f(std::string_view("frag_duplicates"), frag_duplicates);
-    f(std::string_view("frag_malformed"), frag_malformed);
+    visit(*this, f);
+  }
+  // The same, with each counter by reference (const or not, as `c` is): a sum over workers
+  // adds them field by field.
+  template <class Self, class F>
+  static void visit(Self& c, F&& f) {
+    f(std::string_view("packets"), c.packets);
+    f(std::string_view("ipv4"), c.ipv4);
+    f(std::string_view("ipv6"), c.ipv6);
+    f(std::string_view("tcp"), c.tcp);
+    f(std::string_view("udp"), c.udp);
+    f(std::string_view("icmp"), c.icmp);
+    f(std::string_view("icmpv6"), c.icmpv6);
+    f(std::string_view("other_ip"), c.other_ip);
+    f(std::string_view("not_ip"), c.not_ip);
+    f(std::string_view("unknown_link"), c.unknown_link);
+    f(std::string_view("vlan"), c.vlan);
+    f(std::string_view("truncated"), c.truncated);
+    f(std::string_view("malformed"), c.malformed);
+    f(std::string_view("fragments"), c.fragments);
+    f(std::string_view("reassembled"), c.reassembled);
+    f(std::string_view("frag_timeouts"), c.frag_timeouts);
+    f(std::string_view("frag_overflow"), c.frag_overflow);
+    f(std::string_view("frag_overlaps"), c.frag_overlaps);
+    f(std::string_view("frag_duplicates"), c.frag_duplicates);
+    f(std::string_view("frag_malformed"), c.frag_malformed);
   }
 };
 

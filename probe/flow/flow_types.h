@@ -87,14 +87,20 @@ struct FlowCounters {
   // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
   template <class F>
   void for_each(F&& f) const {
-    f(std::string_view("active"), active);
-    f(std::string_view("created"), created);
-    f(std::string_view("ended"), ended);
-    f(std::string_view("overflow"), overflow);
-    f(std::string_view("peak"), peak);
-    f(std::string_view("restarted"), restarted);
-    f(std::string_view("port_reused"), port_reused);
-    f(std::string_view("evicted"), evicted);
+    visit(*this, f);
+  }
+  // The same, with each counter by reference (const or not, as `c` is): a sum over workers
+  // adds them field by field.
+  template <class Self, class F>
+  static void visit(Self& c, F&& f) {
+    f(std::string_view("active"), c.active);
+    f(std::string_view("created"), c.created);
+    f(std::string_view("ended"), c.ended);
+    f(std::string_view("overflow"), c.overflow);
+    f(std::string_view("peak"), c.peak);
+    f(std::string_view("restarted"), c.restarted);
+    f(std::string_view("port_reused"), c.port_reused);
+    f(std::string_view("evicted"), c.evicted);
   }
 };
 

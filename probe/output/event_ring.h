@@ -1,6 +1,8 @@
 #pragma once
 // EventRing: a single-producer/single-consumer ring of serialised events, from one worker to the
-// output stage. Records are copied in whole (header + JSON), 8-byte aligned, and never split:
+// output stage (and, with several workers, of packets from the dispatcher to each worker: a
+// record's bytes may be pushed in two parts, its times and its frame). Records are copied in
+// whole (header + bytes), 8-byte aligned, and never split:
 // one that does not fit before the end of the storage leaves a padding record and starts again
 // at the front. The producer makes what it pushed visible with publish() (once per burst, not
 // per event), so the consumer's cache line is touched rarely. publish() wakes a sleeping

@@ -3,7 +3,9 @@
 
 #include "probe/pipeline/stats_snapshot.h"
 
+#include <array>
 #include <charconv>
+#include <string_view>
 
 namespace limen::pipeline {
 namespace {
@@ -22,55 +24,15 @@ void field(events::JsonWriter& w, std::string_view name, std::uint64_t value) {
   w.uint(value);
 }
 
-void add(decode::DecodeCounters& a, const decode::DecodeCounters& b) {
-  a.packets += b.packets;
-  a.ipv4 += b.ipv4;
-  a.ipv6 += b.ipv6;
-  a.tcp += b.tcp;
-  a.udp += b.udp;
-  a.icmp += b.icmp;
-  a.icmpv6 += b.icmpv6;
-  a.other_ip += b.other_ip;
-  a.not_ip += b.not_ip;
-  a.unknown_link += b.unknown_link;
-  a.vlan += b.vlan;
-  a.truncated += b.truncated;
-  a.malformed += b.malformed;
-  a.fragments += b.fragments;
-  a.reassembled += b.reassembled;
-  a.frag_timeouts += b.frag_timeouts;
-  a.frag_overflow += b.frag_overflow;
-  a.frag_overlaps += b.frag_overlaps;
-  a.frag_duplicates += b.frag_duplicates;
-  a.frag_malformed += b.frag_malformed;
-}
-
-void add(flow::FlowCounters& a, const flow::FlowCounters& b) {
-  a.active += b.active;
-  a.created += b.created;
-  a.ended += b.ended;
-  a.overflow += b.overflow;
-  a.peak += b.peak;
-  a.restarted += b.restarted;
-  a.port_reused += b.port_reused;
-  a.evicted += b.evicted;
-}
-
-void add(stream::StreamCounters& a, const stream::StreamCounters& b) {
-  a.segments += b.segments;
-  a.bytes += b.bytes;
-  a.in_order += b.in_order;
-  a.out_of_order += b.out_of_order;
-  a.retransmitted += b.retransmitted;
-  a.overlaps += b.overlaps;
-  a.overlap_mismatch += b.overlap_mismatch;
-  a.gaps += b.gaps;
-  a.gap_bytes += b.gap_bytes;
-  a.memcap_drops += b.memcap_drops;
-  a.oversize_drops += b.oversize_drops;
-  a.acked_unseen_bytes += b.acked_unseen_bytes;
-  a.zero_copy_deliveries += b.zero_copy_deliveries;
-  a.copied_bytes += b.copied_bytes;
+// Adds b's counters to a's, as the counters list them (DecodeCounters, FlowCounters,
+// StreamCounters): a counter added to a struct is summed without a line here.
+template <class Counters>
+void add(Counters& a, const Counters& b) {
+  std::array<std::uint64_t, 64> values{};
+  std::size_t n = 0;
+  Counters::visit(b, [&](std::string_view, const std::uint64_t& v) { values.at(n++) = v; });
+  n = 0;
+  Counters::visit(a, [&](std::string_view, std::uint64_t& v) { v += values[n++]; });
 }
 
 void add(WorkerCounters& a, const WorkerCounters& b) {

@@ -8,6 +8,7 @@
 // Counters are summed, including the peaks (flow.peak, app_layer.classifying_peak): with several
 // workers a peak is the sum of each worker's peak, an upper bound of the peak of their sum.
 
+#include <array>
 #include <cstdint>
 #include <deque>
 #include <map>

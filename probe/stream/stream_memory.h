@@ -49,20 +49,26 @@ struct StreamCounters {
   // f(std::string_view name, std::uint64_t value) for every counter, in declaration order.
   template <class F>
   void for_each(F&& f) const {
-    f(std::string_view("segments"), segments);
-    f(std::string_view("bytes"), bytes);
-    f(std::string_view("in_order"), in_order);
-    f(std::string_view("out_of_order"), out_of_order);
-    f(std::string_view("retransmitted"), retransmitted);
-    f(std::string_view("overlaps"), overlaps);
-    f(std::string_view("overlap_mismatch"), overlap_mismatch);
-    f(std::string_view("gaps"), gaps);
-    f(std::string_view("gap_bytes"), gap_bytes);
-    f(std::string_view("memcap_drops"), memcap_drops);
-    f(std::string_view("oversize_drops"), oversize_drops);
-    f(std::string_view("acked_unseen_bytes"), acked_unseen_bytes);
-    f(std::string_view("zero_copy_deliveries"), zero_copy_deliveries);
-    f(std::string_view("copied_bytes"), copied_bytes);
+    visit(*this, f);
+  }
+  // The same, with each counter by reference (const or not, as `c` is): a sum over workers
+  // adds them field by field.
+  template <class Self, class F>
+  static void visit(Self& c, F&& f) {
+    f(std::string_view("segments"), c.segments);
+    f(std::string_view("bytes"), c.bytes);
+    f(std::string_view("in_order"), c.in_order);
+    f(std::string_view("out_of_order"), c.out_of_order);
+    f(std::string_view("retransmitted"), c.retransmitted);
+    f(std::string_view("overlaps"), c.overlaps);
+    f(std::string_view("overlap_mismatch"), c.overlap_mismatch);
+    f(std::string_view("gaps"), c.gaps);
+    f(std::string_view("gap_bytes"), c.gap_bytes);
+    f(std::string_view("memcap_drops"), c.memcap_drops);
+    f(std::string_view("oversize_drops"), c.oversize_drops);
+    f(std::string_view("acked_unseen_bytes"), c.acked_unseen_bytes);
+    f(std::string_view("zero_copy_deliveries"), c.zero_copy_deliveries);
+    f(std::string_view("copied_bytes"), c.copied_bytes);
   }
 };
 

@@ -68,7 +68,11 @@ void send_traffic() {
   close(listener);
 }
 
-TEST(LiveCapture, LoopbackTrafficIsJudgedByZone) {
+// With one worker inline on the capture thread, and with three on their own threads (the
+// traffic then reaches one of them, the others see only the clock).
+class LiveCapture : public ::testing::TestWithParam<int> {};
+
+TEST_P(LiveCapture, LoopbackTrafficIsJudgedByZone) {
   const auto dir = make_temp_dir("live");
   const auto rules = dir / "live.rules";
   std::ofstream(rules) << "zone plant  critical    127.0.0.2\n"
@@ -78,7 +82,7 @@ TEST(LiveCapture, LoopbackTrafficIsJudgedByZone) {
   const auto eve = (dir / "eve.json").string();
   BackgroundProcess probe({probe_binary(), "-i", "lo", "--bpf", "net 127.0.0.0/29", "--rules",
                            rules.string(), "--eve", eve, "--name", "live-test",
-                           "--stats-interval", "0"});
+                           "--stats-interval", "0", "--workers", std::to_string(GetParam())});
   const auto started = probe.wait_for_stderr_line("capturing on lo", std::chrono::seconds(20));
   if (started.empty()) {
     auto r = probe.wait(std::chrono::seconds(10));
@@ -96,8 +100,14 @@ TEST(LiveCapture, LoopbackTrafficIsJudgedByZone) {
   std::ifstream in(eve);
   std::string line;
   int unauthorized_tcp = 0, udp_allowed = 0, tcp_unauthorized_flow = 0;
+  std::string last_type;
   while (std::getline(in, line)) {
     const auto e = nlohmann::json::parse(line);
+    last_type = e["event_type"];
+    if (e["event_type"] == "stats") {
+      EXPECT_EQ(e["stats"]["capture"]["workers"], GetParam());
+      EXPECT_EQ(e["stats"]["capture"]["worker_queue_drops"], 0);
+    }
     if (e["event_type"] == "finding") {
       EXPECT_EQ(e["finding"]["kind"], "unauthorized_flow") << line;
       EXPECT_EQ(e["dest_port"], 8502) << line;
@@ -121,8 +131,11 @@ TEST(LiveCapture, LoopbackTrafficIsJudgedByZone) {
   EXPECT_EQ(unauthorized_tcp, 1);
   EXPECT_EQ(udp_allowed, 1);
   EXPECT_EQ(tcp_unauthorized_flow, 1);
+  EXPECT_EQ(last_type, "stats");  // the final stats event comes after every other
   std::filesystem::remove_all(dir);
 }
+
+INSTANTIATE_TEST_SUITE_P(Workers, LiveCapture, ::testing::Values(1, 3));
 
 }  // namespace
 }  // namespace limen::testing

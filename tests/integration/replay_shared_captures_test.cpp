@@ -1,7 +1,7 @@
 // Replays every capture under ../shared/pcaps (about 850 files of many link types, some
 // truncated or malformed on purpose) through the real limen-probe binary. Each must end without
 // a crash or sanitizer report, and either yield flows or say in one line why it could not be
-// read. Runs two probes at a time.
+// read. Runs two probes at a time, every other one with three workers.
 
 #include <gtest/gtest.h>
 
@@ -61,8 +61,10 @@ TEST(ReplaySharedCaptures, EveryCaptureEndsCleanlyWithFlowsOrAReason) {
   auto worker = [&] {
     for (std::size_t i = next++; i < files.size(); i = next++) {
       const auto& f = files[i];
+      // Every other capture with three workers: the hostile ones through the worker threads too.
       auto r = run_process({probe_binary(), "-r", f.string(), "--rules", rules.string(), "--eve",
-                            "/dev/null", "--name", "replay-all"},
+                            "/dev/null", "--name", "replay-all", "--workers",
+                            i % 2 == 0 ? "1" : "3"},
                            std::chrono::seconds(300));
       std::string problem;
       const bool sanitizer = r.err.find("AddressSanitizer") != std::string::npos ||
