@@ -71,11 +71,27 @@ std::unique_ptr<Dispatcher> Dispatcher::create(const DispatcherConfig& config,
                                                output::OutputStage& stage, std::string& error) {
   const std::size_t n = std::max<std::size_t>(1, config.workers);
   std::unique_ptr<Dispatcher> d(new Dispatcher(config, n));
+  // Building an nDPI module takes tens of milliseconds (its host lists, its automata): the
+  // other workers' are built at once, each on a thread of its own.
+  std::vector<std::unique_ptr<classify::NdpiClassifier>> classifiers(n);
+  std::vector<std::string> errors(n);
+  classifiers[0] = std::move(first);
+  {
+    std::vector<std::thread> builders;
+    for (std::size_t i = 0; i < n; ++i)
+      if (!classifiers[i])
+        builders.emplace_back([&, i] {
+          classifiers[i] = classify::NdpiClassifier::create(config.classifier, errors[i]);
+        });
+    for (auto& t : builders) t.join();
+  }
   for (std::size_t i = 0; i < n; ++i) {
+    if (!classifiers[i]) {
+      error = errors[i];
+      return nullptr;
+    }
     auto lane = std::make_unique<Lane>();
-    lane->classifier = i == 0 && first ? std::move(first)
-                                       : classify::NdpiClassifier::create(config.classifier, error);
-    if (!lane->classifier) return nullptr;
+    lane->classifier = std::move(classifiers[i]);
     lane->events = &stage.add_producer(config.event_ring_bytes, config.lossless);
     lane->worker = std::make_unique<Worker>(config.worker, program, *lane->classifier,
                                             *lane->events);
@@ -273,10 +289,19 @@ void Dispatcher::run(Lane& lane, StatsBoard& board, std::size_t slot) {
         break;
     }
   };
+  // The ring's pages are backed here, by the consumer, a step at a time while it has nothing
+  // else to do: otherwise the dispatcher would pay a page fault per 2 MiB of its first lap, on
+  // the one thread every packet goes through.
+  std::size_t prefault_step = 0;
+  bool prefaulting = true;
   while (!done) {
     if (ring.consume(handle) != 0) {
       worker.end_of_burst();
       since_publish = 0;
+      continue;
+    }
+    if (prefaulting) {
+      prefaulting = ring.prefault(prefault_step++);
       continue;
     }
     const auto ticket = lane.bell.ticket();
