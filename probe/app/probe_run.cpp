@@ -243,7 +243,7 @@ int run_probe(const ProbeOptions& o) {
   int exit_code = 0;
   for (auto& src : sources) {
     if (g_stop.load()) break;
-    dispatcher->set_link_type(src->link_type());
+    dispatcher->set_source(src.get());
     g_current_source.store(src.get());
     bool done = false;
     auto last_packets = std::chrono::steady_clock::now();
@@ -285,6 +285,7 @@ int run_probe(const ProbeOptions& o) {
       }
     }
     g_current_source.store(nullptr);
+    dispatcher->set_source(nullptr);
     const auto st = src->stats();
     total_capture.kernel_drops += st.kernel_drops;
     total_capture.interface_drops += st.interface_drops;

@@ -111,7 +111,10 @@ void Dispatcher::start() {
   }
 }
 
-void Dispatcher::set_link_type(decode::LinkType link) {
+void Dispatcher::set_source(capture::PacketSource* source) {
+  source_ = source;
+  if (source == nullptr) return;
+  const decode::LinkType link = source->link_type();
   link_ = link;
   clock_.new_input();
   if (lanes_.size() == 1) lanes_.front()->worker->set_link_type(link);
@@ -204,9 +207,7 @@ void Dispatcher::stats_point_if_due() {
   if (clock_.now() < next_stats_) return;
   // Whole intervals with no packets are skipped rather than written as a burst of stale stats.
   while (next_stats_ <= clock_.now()) next_stats_.usec += config_.stats_interval_usec;
-  // Periodic stats carry no capture-side drop counters: reading them would cost a system call
-  // per stats point on the capture thread; the final stats event has them.
-  const StatsMark m = mark(false, {});
+  const StatsMark m = mark(false, source_ != nullptr ? source_->stats() : capture::CaptureStats{});
   if (lanes_.size() == 1)
     lanes_.front()->worker->stats_point(board_, 0, m);
   else

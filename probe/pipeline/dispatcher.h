@@ -59,8 +59,9 @@ class Dispatcher final : public capture::PacketHandler {
 
   // Starts the worker threads (none with one worker). After the output stage has started.
   void start();
-  // The link type of the packets that follow (a new source).
-  void set_link_type(decode::LinkType link);
+  // The source of the packets that follow (null: none): its link type, and its counters for
+  // the periodic stats events (drops, DPDK ports).
+  void set_source(capture::PacketSource* source);
   void on_packet(const capture::RawPacket& packet) override;
   // After each burst the source delivered.
   void end_of_burst();
@@ -91,6 +92,7 @@ class Dispatcher final : public capture::PacketHandler {
   StatsBoard board_;
   PacketClock clock_;
   decode::LinkType link_ = decode::LinkType::Ethernet;
+  capture::PacketSource* source_ = nullptr;
   Timestamp next_stats_{};
   bool stats_armed_ = false;
   bool finished_ = false;
