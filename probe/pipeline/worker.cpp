@@ -90,6 +90,7 @@ void Worker::advance(Timestamp now) {
   flows_->advance(clock_, counters_.packets);
   if (flows_->due())
     flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
+  decoder_.expire(clock_);
 }
 
 void Worker::process(const capture::RawPacket& raw, const PacketTime& time) {
@@ -103,6 +104,9 @@ void Worker::process(const capture::RawPacket& raw, const PacketTime& time) {
   flows_->advance(clock_, time.number);
   if (flows_->due())
     flows_->expire(clock_, [this](Entry& e, flow::EndReason why) { end_flow(e, why); });
+  // Likewise fragments held past their timeout, before this packet could complete them (one
+  // comparison when nothing is held past it).
+  decoder_.expire(clock_);
 
   const auto status = decoder_.decode(link_, raw.data, ts, packet_);
   ++counters_.decode_status[static_cast<std::size_t>(status)];
@@ -397,7 +401,6 @@ void Worker::end_flow(Entry& entry, flow::EndReason reason) {
 }
 
 void Worker::end_of_burst() {
-  if (seen_packet_) decoder_.expire(clock_);
   events_.publish();
 }
 

@@ -99,7 +99,7 @@ class Worker final : public capture::PacketHandler, public dissect::TransactionS
   // The capture's clock moved on without a packet for this worker (others' packets, or a quiet
   // live link): flows past their deadline end.
   void advance(Timestamp now);
-  // Housekeeping between bursts: fragment timeouts, publication of the burst's events.
+  // Between bursts: the burst's events become visible to the output stage.
   void end_of_burst();
   // A stats point of the capture: this worker's snapshot goes to the board, and the last worker
   // of the round writes the summed stats event.
