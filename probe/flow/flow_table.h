@@ -518,7 +518,14 @@ void FlowTable<State>::expire(Timestamp now, F&& on_end) {
 
     if (best_list == kAgeList) {
       const std::uint32_t i = age_.front();
-      const Slot& s = slots_[i];
+      Slot& s = slots_[i];
+      if (s.fresh) {
+        // A restarted record that has seen no packet has nothing to report: its period rolls
+        // on, rather than ending and counting an empty record once per active timeout.
+        s.started = best;
+        age_.move_to_back(i, age_link());
+        continue;
+      }
       // Idle as well, or already closed: end it for good rather than start a record that would
       // stay empty.
       // Judged at the deadline, not at the clock: when expire() runs must not change the reason.

@@ -252,6 +252,29 @@ TEST(FlowTimeout, ActiveAndIdleDueTogetherEndAsTheirDeadlinesSay) {
   EXPECT_EQ(t.counters().restarted, 1U);
 }
 
+TEST(FlowTimeout, AnEmptyRestartedRecordIsNotCutAgain) {
+  auto c = config();
+  c.active_timeout_usec = 100 * kUsecPerSecond;  // shorter than TCP's idle timeout (300 s)
+  Table t(c);
+  const auto p = test::tcp("10.0.0.2", 4000, "10.0.0.1", 80, kAck);
+  t.track(p, sec(0), 100);
+  t.track(p, sec(90), 100);
+  std::vector<Ended> ended;
+  // Active deadlines at 100, 200 and 300; the idle one at 390. Only the first cut has packets
+  // to report: the empty record after it rolls on until its idle end, counted once.
+  t.expire(sec(250), collect(ended));
+  ASSERT_EQ(ended.size(), 1U);
+  EXPECT_EQ(ended[0].why, EndReason::ActiveTimeout);
+  EXPECT_EQ(t.counters().restarted, 1U);
+  t.expire(sec(400), collect(ended));
+  ASSERT_EQ(ended.size(), 2U);
+  EXPECT_EQ(ended[1].why, EndReason::IdleTimeout);
+  EXPECT_EQ(ended[1].flow.packets[0] + ended[1].flow.packets[1], 0U);
+  EXPECT_EQ(t.counters().created, 2U);
+  EXPECT_EQ(t.counters().ended, 2U);
+  EXPECT_EQ(t.counters().active, 0U);
+}
+
 TEST(FlowTimeout, ActiveTimeoutZeroDisablesIt) {
   auto c = config();
   c.active_timeout_usec = 0;
