@@ -24,7 +24,7 @@ Usage:
   limen-collector --listen ENDPOINT --db PATH [options]
   limen-collector query --db PATH [filters]     (see limen-collector query --help)
 
-Probes connect to ENDPOINT (ZeroMQ PUSH -> PULL) and send findings, flow records and
+Probes connect to ENDPOINT (ZeroMQ DEALER -> ROUTER) and send findings, flow records and
 statistics. Any number of probes may connect. Each event is stored once: duplicates are
 dropped and counted, missing sequence numbers are counted as gaps per probe.
 On start the collector prints one line with the endpoint it actually listens on.

@@ -50,7 +50,7 @@ std::unique_ptr<Receiver> Receiver::bind(const std::string& endpoint, Store& sto
                                          std::string& error) {
   std::unique_ptr<Receiver> r(new Receiver(store));
   r->context_ = zmq_ctx_new();
-  if (r->context_ != nullptr) r->socket_ = zmq_socket(r->context_, ZMQ_PULL);
+  if (r->context_ != nullptr) r->socket_ = zmq_socket(r->context_, ZMQ_ROUTER);
   if (r->socket_ == nullptr) {
     error = "cannot create a ZeroMQ socket: " + zmq_error();
     return nullptr;
@@ -102,16 +102,20 @@ Receiver::Receive Receiver::receive_one(std::size_t& frames) {
 
 void Receiver::handle(std::size_t frames) {
   ++counters_.messages;
-  if (frames != wire::kFrameCount) {
+  // The routing id is ZeroMQ's, always present on a ROUTER socket.
+  const std::size_t payload = frames == 0 ? 0 : frames - 1;
+  if (payload != wire::kFrameCount) {
     ++counters_.bad_frames;
     report("rejected message: expected " + std::to_string(wire::kFrameCount) + " frames, got " +
-           std::to_string(frames));
+           std::to_string(payload));
     return;
   }
+  const std::string_view peer(static_cast<const char*>(zmq_msg_data(&parts_[0])),
+                              zmq_msg_size(&parts_[0]));
   std::array<std::string_view, wire::kFrameCount> views{};
   for (std::size_t i = 0; i < views.size(); ++i) {
-    views[i] = std::string_view(static_cast<const char*>(zmq_msg_data(&parts_[i])),
-                                zmq_msg_size(&parts_[i]));
+    views[i] = std::string_view(static_cast<const char*>(zmq_msg_data(&parts_[i + 1])),
+                                zmq_msg_size(&parts_[i + 1]));
   }
   wire::Envelope envelope;
   if (const auto why = wire::decode(views, envelope); !why.empty()) {
@@ -124,6 +128,7 @@ void Receiver::handle(std::size_t frames) {
     return;
   }
   const auto result = store_.add(envelope, Store::Clock::now(), wall_clock_us());
+  note_result(peer, envelope, result);
   if (result == AddResult::InvalidJson) {
     report("rejected event " + std::string(envelope.probe) + " run " +
            std::to_string(envelope.run) + " seq " + std::to_string(envelope.seq) +
@@ -143,7 +148,7 @@ std::uint64_t Receiver::drain(std::size_t limit) {
     if (got != Receive::Message) break;
     handle(frames);
     ++taken;
-    store_.commit_if_due(Store::Clock::now());
+    commit_if_due();
   }
   return taken;
 }
@@ -157,7 +162,7 @@ void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
     const int ready = zmq_poll(&item, 1, timeout);
     if (ready > 0) (void)drain(kBurst);
     // ready < 0 is EINTR (a signal): the loop condition looks at the flag.
-    store_.commit_if_due(Store::Clock::now());
+    commit_if_due();
   }
   // Shutdown: take everything queued, then keep listening briefly for messages already on the
   // wire (a probe that just exited may still have bytes in the kernel's buffers).
@@ -168,6 +173,67 @@ void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
     if (ready == 0 || (ready < 0 && zmq_errno() != EINTR)) break;
   }
   if (!store_.commit()) report("final commit failed: " + store_.last_error());
+  // The probes that are still connected learn what is stored; the others resend it.
+  settle();
+}
+
+void Receiver::commit_if_due() {
+  store_.commit_if_due(Store::Clock::now());
+  settle();
+}
+
+void Receiver::note_result(std::string_view peer, const wire::Envelope& envelope,
+                           AddResult result) {
+  auto it = peers_.find(peer);
+  if (it == peers_.end()) {
+    if (peers_.size() >= kMaxPeers) return;
+    it = peers_.emplace(std::string(peer), Peer{}).first;
+  }
+  Peer& p = it->second;
+  const auto same = [&](const Position& pos) {
+    return pos.run == envelope.run && pos.seq == envelope.seq && pos.probe == envelope.probe;
+  };
+  if (result == AddResult::Failed) {
+    if (!p.held) p.held = Position{std::string(envelope.probe), envelope.run, envelope.seq};
+    return;
+  }
+  if (p.held) {
+    if (!same(*p.held)) return;
+    p.held.reset();
+  }
+  if (!p.due) p.due.emplace();
+  p.due->probe.assign(envelope.probe);
+  p.due->run = envelope.run;
+  p.due->seq = envelope.seq;
+}
+
+void Receiver::settle() {
+  const std::uint64_t commits = store_.commits();
+  const bool committed = commits != commits_seen_;
+  commits_seen_ = commits;
+  if (!committed && store_.batch_open()) return;  // the batch is still open: nothing to say yet
+  for (auto it = peers_.begin(); it != peers_.end();) {
+    Peer& p = it->second;
+    // Without a commit, a closed batch was rolled back: what it held is not stored.
+    if (committed && p.due) {
+      const auto position = wire::encode_position(p.due->run, p.due->seq);
+      // Best effort: a peer gone, or one that reads no acknowledgement, resends after its
+      // timeout, and the duplicate check keeps the store exact.
+      if (zmq_send(socket_, it->first.data(), it->first.size(), ZMQ_SNDMORE | ZMQ_DONTWAIT) >=
+              0 &&
+          zmq_send(socket_, wire::kAckProtocol.data(), wire::kAckProtocol.size(),
+                   ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+          zmq_send(socket_, p.due->probe.data(), p.due->probe.size(),
+                   ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+          zmq_send(socket_, position.data(), position.size(), ZMQ_DONTWAIT) >= 0)
+        ++counters_.acks;
+    }
+    p.due.reset();
+    if (p.held)
+      ++it;
+    else
+      it = peers_.erase(it);
+  }
 }
 
 void Receiver::report(const std::string& problem) {
@@ -194,7 +260,8 @@ std::string Receiver::summary() const {
          n(s.other) + "), duplicates " + n(s.duplicates) + ", gaps " + n(s.gaps) + ", late " +
          n(s.late) + ", rejected " + n(rejected()) + " (frames " + n(counters_.bad_frames) +
          ", version " + n(counters_.bad_version) + ", envelope " + n(counters_.bad_envelope) +
-         ", json " + n(s.invalid_json) + "), failed " + n(s.failed);
+         ", json " + n(s.invalid_json) + "), failed " + n(s.failed) + ", acknowledgements " +
+         n(counters_.acks);
 }
 
 }  // namespace limen::collector

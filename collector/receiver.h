@@ -1,6 +1,12 @@
 #pragma once
-// Receiver: owns the ZMQ_PULL socket the probes connect to, turns each 4-frame message into a
-// wire::Envelope and hands it to the Store. One thread owns the socket and the store.
+// Receiver: owns the ZMQ_ROUTER socket the probes connect to, turns each 4-frame message into a
+// wire::Envelope and hands it to the Store, and once the store has committed them acknowledges
+// each connection's events (wire.h). One thread owns the socket and the store.
+//
+// An acknowledgement promises that the event and every earlier one of that connection are in
+// the database: it is sent only after a successful commit, and never past an event the store
+// failed to keep (that connection gets no further acknowledgement until the event arrives again,
+// so the probe's resend brings it back).
 //
 // Bad input never stops it: a message with the wrong frame count, an unknown protocol version,
 // an invalid envelope or invalid JSON is counted (and logged, rate-limited) and skipped. On stop
@@ -11,7 +17,9 @@
 #include <array>
 #include <atomic>
 #include <cstdint>
+#include <map>
 #include <memory>
+#include <optional>
 #include <ostream>
 #include <string>
 
@@ -24,11 +32,12 @@ struct ReceiverCounters {
   std::uint64_t bad_frames = 0;    // frame count other than wire::kFrameCount
   std::uint64_t bad_version = 0;   // protocol frame is not wire::kProtocol
   std::uint64_t bad_envelope = 0;  // probe name, position or event frame invalid
+  std::uint64_t acks = 0;          // acknowledgements sent
 };
 
 class Receiver {
  public:
-  // Binds a PULL socket at `endpoint` (tcp://HOST:PORT, tcp://HOST:* or ipc://PATH). On failure
+  // Binds a ROUTER socket at `endpoint` (tcp://HOST:PORT, tcp://HOST:* or ipc://PATH). On failure
   // returns nullptr with `error` naming the endpoint and the cause.
   static std::unique_ptr<Receiver> bind(const std::string& endpoint, Store& store,
                                         std::string& error);
@@ -51,8 +60,21 @@ class Receiver {
 
  private:
   enum class Receive : std::uint8_t { Message, Empty, Interrupted, Error };
-  // Frames beyond this many are received (to stay in step) but not kept.
-  static constexpr std::size_t kKeptFrames = wire::kFrameCount + 1;
+  // Frames beyond this many are received (to stay in step) but not kept. Frame 0 is the
+  // connection's routing id, which ROUTER puts first.
+  static constexpr std::size_t kKeptFrames = wire::kFrameCount + 2;
+  // Connections with an acknowledgement due are at most this many; beyond that a connection's
+  // events are still stored, and it is acknowledged after its resend.
+  static constexpr std::size_t kMaxPeers = 4096;
+
+  struct Position {
+    std::string probe;
+    std::uint64_t run = 0, seq = 0;
+  };
+  struct Peer {
+    std::optional<Position> due;   // last event received, to acknowledge at the next commit
+    std::optional<Position> held;  // an event the store failed to keep: nothing past it
+  };
 
   explicit Receiver(Store& store);
   Receive receive_one(std::size_t& frames);
@@ -60,6 +82,11 @@ class Receiver {
   // Receives without waiting until the socket is empty; returns how many messages it took.
   std::uint64_t drain(std::size_t limit);
   void report(const std::string& problem);
+  void note_result(std::string_view peer, const wire::Envelope& envelope, AddResult result);
+  // After each chance of a commit: acknowledges what the store committed, or forgets what a
+  // failed commit lost.
+  void settle();
+  void commit_if_due();
 
   Store& store_;
   void* context_ = nullptr;
@@ -71,6 +98,8 @@ class Receiver {
   ReceiverCounters counters_;
   std::ostream* log_ = nullptr;
   std::uint64_t reported_ = 0;
+  std::map<std::string, Peer, std::less<>> peers_;
+  std::uint64_t commits_seen_ = 0;
 };
 
 }  // namespace limen::collector

@@ -104,15 +104,16 @@ std::optional<Db> open_store_database(const std::string& path, std::string& erro
     error = describe(path, "not writable");
     return std::nullopt;
   }
-  // WAL lets `limen-collector query` read while the receiver writes. synchronous=NORMAL syncs at
-  // checkpoints, not at every commit: a power loss may lose the last commits, never corrupt.
+  // WAL lets `limen-collector query` read while the receiver writes. synchronous=FULL syncs the
+  // log at every commit: the collector acknowledges a batch to the probes once it is committed,
+  // and the probes then forget it, so a committed batch must survive a power loss too.
   auto wal = db->prepare("PRAGMA journal_mode=WAL", cause);
   if (!wal.valid() || wal.step() != SQLITE_ROW || wal.column_text(0) != "wal") {
     error = describe(path, "cannot enable WAL journal: " + db->last_error());
     return std::nullopt;
   }
   wal = Statement{};
-  for (const char* pragma : {"PRAGMA synchronous=NORMAL", "PRAGMA busy_timeout=5000"}) {
+  for (const char* pragma : {"PRAGMA synchronous=FULL", "PRAGMA busy_timeout=5000"}) {
     if (cause = db->exec(pragma); !cause.empty()) {
       error = describe(path, cause);
       return std::nullopt;

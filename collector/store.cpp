@@ -387,6 +387,7 @@ bool Store::commit() {
     probes_.clear();
     return false;
   }
+  ++commits_;
   if (probes_.size() > kMaxProbeStates) probes_.clear();
   return true;
 }

@@ -66,6 +66,9 @@ class Store {
   [[nodiscard]] std::chrono::milliseconds time_until_due(Clock::time_point now) const;
 
   [[nodiscard]] const StoreCounters& counters() const { return counters_; }
+  // Batches committed so far; with no open batch, every event added is durable.
+  [[nodiscard]] std::uint64_t commits() const { return commits_; }
+  [[nodiscard]] bool batch_open() const { return in_batch_; }
   [[nodiscard]] const std::string& last_error() const { return last_error_; }
   [[nodiscard]] Db& db() { return db_; }
 
@@ -117,6 +120,7 @@ class Store {
   StoreCounters counters_;
   StoreCounters batch_start_;  // to undo the stored counts of a batch whose commit fails
   std::string last_error_;
+  std::uint64_t commits_ = 0;
 };
 
 }  // namespace limen::collector

@@ -44,4 +44,19 @@ std::string decode(std::span<const std::string_view> frames, Envelope& out) {
   return {};
 }
 
+std::string decode_ack(std::span<const std::string_view> frames, Ack& out) {
+  if (frames.size() != kAckFrameCount)
+    return "expected " + std::to_string(kAckFrameCount) + " acknowledgement frames, got " +
+           std::to_string(frames.size());
+  if (frames[0] != kAckProtocol) return "not an acknowledgement";
+  if (!valid_probe_name(frames[1])) return "invalid probe name";
+  if (frames[2].size() != 16) return "position frame must be 16 bytes";
+  ByteReader r(std::span(reinterpret_cast<const std::uint8_t*>(frames[2].data()), 16));
+  const auto run = r.be64();
+  const auto seq = r.be64();
+  if (seq == 0) return "sequence number 0 is reserved";
+  out = Ack{frames[1], run, seq};
+  return {};
+}
+
 }  // namespace limen::wire

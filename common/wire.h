@@ -1,15 +1,25 @@
 #pragma once
-// The probe -> collector wire format, shared by both sides. One event is one ZeroMQ multipart
-// message of four frames:
+// The probe -> collector wire format, shared by both sides. A probe's DEALER socket connects to
+// the collector's ROUTER socket. One event is one ZeroMQ multipart message of four frames:
 //
-//   0  protocol   "limen/1": name and version; a collector refuses versions it does not know
+//   0  protocol   "limen/2": name and version; a collector refuses versions it does not know
 //   1  probe      the probe's name: 1..64 characters from [A-Za-z0-9._-]
 //   2  position   16 bytes: run id (u64 big-endian, fixed for one probe process) then sequence
 //                 number (u64 big-endian, 1 for the first event of a run, +1 per event)
 //   3  event      one EVE JSON object (UTF-8, no trailing newline), as in docs/events.md
 //
-// (probe, run, seq) names an event uniquely, so a receiver can drop duplicates and count gaps;
-// acknowledgements and retransmission build on this without changing the frames.
+// (probe, run, seq) names an event uniquely, so a receiver drops duplicates and counts gaps.
+// The collector answers, once the events are committed to its store, with an acknowledgement
+// of three frames:
+//
+//   0  "limen-ack/2"
+//   1  probe      the probe name of the last event acknowledged
+//   2  position   its (run, seq)
+//
+// It acknowledges every message that connection delivered up to and including that event
+// (messages on one connection arrive in order). A probe resends, from its spool, whatever is not
+// acknowledged after a reconnect, a timeout or a restart; so delivery is at least once and,
+// with the duplicate check, storage exactly once.
 // This header knows nothing of ZeroMQ: it turns frames into an Envelope and back.
 
 #include <array>
@@ -20,7 +30,9 @@
 
 namespace limen::wire {
 
-inline constexpr std::string_view kProtocol = "limen/1";
+inline constexpr std::string_view kProtocol = "limen/2";
+inline constexpr std::string_view kAckProtocol = "limen-ack/2";
+inline constexpr std::size_t kAckFrameCount = 3;
 inline constexpr std::size_t kFrameCount = 4;
 inline constexpr std::size_t kMaxProbeName = 64;
 inline constexpr std::size_t kMaxEventBytes = 1 << 20;
@@ -40,5 +52,13 @@ struct Envelope {
 // Checks and splits a received message. Returns an empty string on success, or why the message
 // was refused (the receiver counts and logs it; it never stops on one bad message).
 [[nodiscard]] std::string decode(std::span<const std::string_view> frames, Envelope& out);
+
+struct Ack {
+  std::string_view probe;
+  std::uint64_t run = 0;
+  std::uint64_t seq = 0;
+};
+// Checks and splits an acknowledgement; empty string on success, else why it is refused.
+[[nodiscard]] std::string decode_ack(std::span<const std::string_view> frames, Ack& out);
 
 }  // namespace limen::wire

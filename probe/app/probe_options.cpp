@@ -7,6 +7,7 @@
 #include "common/wire.h"
 #include "probe/capture/dpdk_source.h"
 #include "probe/events/event_types.h"
+#include "probe/output/spool.h"
 
 namespace po = boost::program_options;
 
@@ -80,6 +81,23 @@ po::options_description describe(ProbeOptions& o) {
        "append EVE JSON lines to PATH; '-' for stdout (the default when no output is given)")
       ("collector", po::value(&o.collectors)->value_name("ENDPOINT")->composing(),
        "publish events to a limen-collector, e.g. tcp://10.0.0.5:5555 or ipc:///run/limen.sock")
+      ("spool", po::value(&o.spool)->value_name("DIR"),
+       "where events wait until a collector acknowledges them, one folder per collector "
+       "(default: $STATE_DIRECTORY, else /var/lib/limen as root, else ~/.local/state/limen; "
+       "then spool/NAME)")
+      ("spool-sync", po::value(&o.spool_sync)->value_name("POLICY")->default_value(o.spool_sync),
+       "when the spool reaches the disk: always (each event), interval (each second), never "
+       "(left to the kernel)")
+      ("spool-max", po::value(&o.spool_max_mib)->value_name("MiB")->default_value(
+                        o.spool_max_mib),
+       "the spool's bound, per collector")
+      ("spool-full", po::value(&o.spool_full)->value_name("POLICY")->default_value(o.spool_full),
+       "a full spool drops its oldest events (drop-oldest) or refuses new ones (refuse); "
+       "either loss is counted and reported")
+      ("drain-timeout", po::value(&o.drain_timeout)->value_name("SEC")->default_value(
+                            o.drain_timeout),
+       "at the end of a run, how long to wait for the collectors to acknowledge every event; "
+       "what is left stays in the spool for the next run")
       ("eve-types", po::value(&o.eve_types)->value_name("TYPES")->default_value(o.eve_types),
        "event types written to the EVE output: a list such as 'finding,flow' or 'all,-stats' of "
        "all, transactions, finding, flow, stats, anomaly and protocol names (modbus, dnp3 ...)")
@@ -153,6 +171,18 @@ std::string check(const ProbeOptions& o) {
     return "--max-fragments must be between 1 and 1048576";
   if (o.event_queue_mib < 1 || o.event_queue_mib > 4096)
     return "--event-queue must be between 1 and 4096 MiB";
+  {
+    output::SpoolSync sync;
+    output::SpoolFull full;
+    if (!output::parse_spool_sync(o.spool_sync, sync))
+      return "--spool-sync '" + o.spool_sync + "': use always, interval or never";
+    if (!output::parse_spool_full(o.spool_full, full))
+      return "--spool-full '" + o.spool_full + "': use drop-oldest or refuse";
+  }
+  if (o.spool_max_mib < 1 || o.spool_max_mib > (std::size_t{1} << 22))
+    return "--spool-max must be between 1 and 4194304 MiB";
+  if (o.drain_timeout < 0 || o.drain_timeout > 86400)
+    return "--drain-timeout must be between 0 and 86400 seconds";
   std::string error;
   if (!events::EventTypeSet::parse(o.eve_types, error)) return "--eve-types: " + error;
   if (!events::EventTypeSet::parse(o.collector_types, error)) return "--collector-types: " + error;

@@ -26,6 +26,13 @@ struct ProbeOptions {
   std::string name;                     // probe name; default: host name
   std::string eve_types = "all";        // event types the EVE output takes (events/event_types.h)
   std::string collector_types = "all";  // event types sent to the collectors
+  // Each collector's events wait in a spool until acknowledged (probe/output/spool.h):
+  // SPOOL/<collector endpoint>/; default: the state directory's spool/<probe name>.
+  std::string spool;
+  std::string spool_sync = "interval";  // always, interval (1 s) or never
+  std::size_t spool_max_mib = 1024;     // per collector
+  std::string spool_full = "drop-oldest";  // or refuse
+  int drain_timeout = 60;               // seconds the end of a run waits for acknowledgements
   std::size_t event_queue_mib = 16;     // worker -> output stage ring
   int stats_interval = 60;              // seconds of packet time; 0 = only at the end
   bool flow_events = true;

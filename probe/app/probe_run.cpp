@@ -8,10 +8,13 @@
 #include <chrono>
 #include <csignal>
 #include <cstdio>
+#include <cstdlib>
+#include <filesystem>
 #include <iostream>
 #include <memory>
 #include <new>
 #include <random>
+#include <set>
 #include <string>
 
 #include "common/wire.h"
@@ -48,6 +51,49 @@ void install_signal_handlers() {
   // `--eve - | head` closing the pipe must not kill the probe before its summary and the
   // collector's queued events: the write fails with EPIPE and is counted instead.
   signal(SIGPIPE, SIG_IGN);
+}
+
+// The spool's base folder: --spool, else the state directory systemd gives
+// (StateDirectory=), else the system's as root, else the user's; then spool/<probe name>.
+std::filesystem::path spool_root(const ProbeOptions& o, const std::string& probe) {
+  if (!o.spool.empty()) return o.spool;
+  std::filesystem::path base;
+  if (const char* state = std::getenv("STATE_DIRECTORY"); state != nullptr && *state != '\0')
+    base = std::string(state).substr(0, std::string(state).find(':'));
+  else if (::geteuid() == 0)
+    base = "/var/lib/limen";
+  else if (const char* xdg = std::getenv("XDG_STATE_HOME"); xdg != nullptr && *xdg == '/')
+    base = std::filesystem::path(xdg) / "limen";
+  else if (const char* home = std::getenv("HOME"); home != nullptr && *home == '/')
+    base = std::filesystem::path(home) / ".local/state/limen";
+  else
+    base = "/var/lib/limen";
+  return base / "spool" / probe;
+}
+
+// One folder per collector, named after its endpoint ("tcp://10.0.0.5:5555" ->
+// "tcp-10.0.0.5-5555"), so that each keeps its own position.
+std::string endpoint_folder(const std::string& endpoint) {
+  std::string name;
+  for (const char c : endpoint) {
+    const bool ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+                    (c >= '0' && c <= '9') || c == '.' || c == '_';
+    if (ok)
+      name.push_back(c);
+    else if (name.empty() || name.back() != '-')
+      name.push_back('-');
+  }
+  return name.substr(0, 200);
+}
+
+bool unique_endpoints(const std::vector<std::string>& endpoints, std::string& error) {
+  std::set<std::string> seen;
+  for (const auto& e : endpoints)
+    if (!seen.insert(endpoint_folder(e)).second) {
+      error = "--collector " + e + " is given twice (or names the same folder as another)";
+      return false;
+    }
+  return true;
 }
 
 std::string default_probe_name() {
@@ -187,13 +233,27 @@ int run_probe(const ProbeOptions& o) {
     if (!out) return fail(error, 1);
     stage.add_output(std::move(out), *eve_types);
   }
+  if (!o.collectors.empty() && !unique_endpoints(o.collectors, error)) return fail(error, 1);
   for (const auto& endpoint : o.collectors) {
     output::ZmqOutputConfig zc;
     zc.endpoint = endpoint;
     zc.block_when_full = !live;
-    zc.linger_ms = live ? 10000 : 60000;  // a replay's events are the point of the run
+    zc.drain_timeout = std::chrono::seconds(o.drain_timeout);
+    zc.spool.dir = spool_root(o, stage.probe_name()) / endpoint_folder(endpoint);
+    zc.spool.max_bytes = std::uint64_t{o.spool_max_mib} << 20;
+    (void)output::parse_spool_sync(o.spool_sync, zc.spool.sync);
+    (void)output::parse_spool_full(o.spool_full, zc.spool.full);
     auto out = output::ZmqOutput::open(zc, error);
     if (!out) return fail(error, 1);
+    const output::Spool& spool = *out->spool();
+    if (spool.damaged_bytes() != 0)
+      std::cerr << "limen-probe: warning: " << out->describe() << ": spool " << spool.dir().string()
+                << " had " << spool.damaged_bytes()
+                << " damaged bytes at the end of a segment (an interrupted write): cut\n";
+    if (spool.recovered() != 0)
+      std::cerr << "limen-probe: " << out->describe() << ": " << spool.recovered()
+                << " events of an earlier run wait in spool " << spool.dir().string()
+                << ": they are sent first\n";
     stage.add_output(std::move(out), *collector_types);
   }
   pipeline::DispatcherConfig dc;
@@ -298,9 +358,12 @@ int run_probe(const ProbeOptions& o) {
   dispatcher->finish(total_capture);
   stage.stop();
 
-  for (const auto& out : stage.outputs())
+  for (const auto& out : stage.outputs()) {
     if (!out->out->last_error().empty())
       std::cerr << "limen-probe: " << out->out->last_error() << '\n';
+    // Events still waiting for a collector are not lost, but the run did not deliver them.
+    if (out->out->counters().pending != 0 && exit_code == 0) exit_code = 4;
+  }
   summary.files = o.read_files.size();
   summary.live = live;
   summary.capture = total_capture;

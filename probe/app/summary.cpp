@@ -79,6 +79,9 @@ void print_summary(std::ostream& out, const RunSummary& s, const pipeline::Stats
   for (const auto& o : stage.outputs()) {
     out << "; " << o->name << ": " << thousands(o->out->counters().written) << ' '
         << o->out->written_verb();
+    if (o->out->counters().acknowledges)
+      out << ", " << thousands(o->out->counters().acknowledged) << " acknowledged, "
+          << thousands(o->out->counters().pending) << " left in the spool";
     if (o->out->counters().dropped != 0)
       out << ", " << thousands(o->out->counters().dropped) << " DROPPED";
     if (!o->types.is_all()) out << " (types " << o->types.describe() << ")";

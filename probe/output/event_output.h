@@ -14,6 +14,10 @@ namespace limen::output {
 struct OutputCounters {
   std::atomic<std::uint64_t> written{0};
   std::atomic<std::uint64_t> dropped{0};  // could not be written or sent (see last_error)
+  // Outputs whose peer confirms delivery (a collector): confirmed, and kept until confirmed.
+  bool acknowledges = false;
+  std::atomic<std::uint64_t> acknowledged{0};
+  std::atomic<std::uint64_t> pending{0};
 };
 
 class EventOutput {

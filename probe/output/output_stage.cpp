@@ -116,6 +116,12 @@ void OutputStage::write_outputs_member(std::string_view stats_json) {
     w.uint(o->out->counters().written.load(std::memory_order_relaxed));
     w.key("dropped");
     w.uint(o->out->counters().dropped.load(std::memory_order_relaxed));
+    if (o->out->counters().acknowledges) {
+      w.key("acknowledged");
+      w.uint(o->out->counters().acknowledged.load(std::memory_order_relaxed));
+      w.key("pending");
+      w.uint(o->out->counters().pending.load(std::memory_order_relaxed));
+    }
     w.end_object();
   }
   w.end_array();

@@ -1,84 +1,195 @@
 #include "probe/output/zmq_output.h"
 
 #include <array>
-#include <chrono>
+#include <vector>
 
 #include "common/wire.h"
 
 namespace limen::output {
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+std::int64_t wall_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
+std::string seconds(std::chrono::milliseconds ms) {
+  return std::to_string(ms.count() / 1000) + (ms.count() % 1000 != 0 ? "." +
+         std::to_string(ms.count() % 1000 / 100) : "") + " s";
+}
+
+}  // namespace
 
 ZmqOutput::ZmqOutput(const ZmqOutputConfig& config) : config_(config), context_(1) {}
 
 std::unique_ptr<ZmqOutput> ZmqOutput::open(const ZmqOutputConfig& config, std::string& error) {
   std::unique_ptr<ZmqOutput> out(new ZmqOutput(config));
-  try {
-    out->socket_ = std::make_unique<zmq::socket_t>(out->context_, zmq::socket_type::push);
-    out->socket_->set(zmq::sockopt::sndhwm, config.high_water_mark);
-    out->socket_->set(zmq::sockopt::linger, config.linger_ms);
-    out->socket_->set(zmq::sockopt::sndtimeo, config.block_timeout_ms);
-    // Queue only on an established connection: without it, events for a collector that never
-    // answered would sit in a queue and vanish at exit; with it, they are counted as dropped.
-    out->socket_->set(zmq::sockopt::immediate, 1);
-    // connect() is asynchronous: a collector that is not up yet is retried in the background.
-    out->socket_->connect(config.endpoint);
-  } catch (const zmq::error_t& e) {
-    error = "cannot use collector endpoint '" + config.endpoint + "': " + e.what();
+  out->counters_.acknowledges = true;
+  out->spool_ = Spool::open(config.spool, error);
+  if (!out->spool_) {
+    error = "collector " + config.endpoint + ": " + error;
     return nullptr;
   }
+  if (!out->connect(error)) return nullptr;
+  out->publish_counters();
   return out;
+}
+
+bool ZmqOutput::connect(std::string& error) {
+  try {
+    socket_.reset();
+    socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
+    // The spool keeps every event: ZeroMQ's own queue only needs to hold one window.
+    socket_->set(zmq::sockopt::sndhwm, static_cast<int>(config_.window) + 1024);
+    socket_->set(zmq::sockopt::linger, 0);
+    // Queue only on an established connection, so that a send to an absent collector fails at
+    // once and the event simply waits in the spool.
+    socket_->set(zmq::sockopt::immediate, 1);
+    socket_->set(zmq::sockopt::reconnect_ivl, 100);
+    socket_->set(zmq::sockopt::reconnect_ivl_max, 2000);
+    socket_->set(zmq::sockopt::maxmsgsize, std::int64_t{4096});  // acknowledgements are small
+    // connect() is asynchronous: a collector that is not up yet is retried in the background.
+    socket_->connect(config_.endpoint);
+  } catch (const zmq::error_t& e) {
+    error = "cannot use collector endpoint '" + config_.endpoint + "': " + e.what();
+    socket_.reset();
+    return false;
+  }
+  return true;
 }
 
 ZmqOutput::~ZmqOutput() { close(); }
 
-void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
-                      std::string_view line) {
-  if (!socket_) {
-    ++counters_.dropped;
-    return;
-  }
-  const auto position = wire::encode_position(run, seq);
-  const bool wait = config_.block_when_full && !unreachable_;
-  const auto flags = wait ? zmq::send_flags::none : zmq::send_flags::dontwait;
+void ZmqOutput::publish_counters() {
+  counters_.acknowledged.store(counters_.written.load() - spool_->pending() +
+                                   spool_->recovered() - spool_->lost().events,
+                               std::memory_order_relaxed);
+  counters_.pending.store(spool_->pending(), std::memory_order_relaxed);
+  counters_.dropped.store(spool_->lost().events, std::memory_order_relaxed);
+}
+
+void ZmqOutput::pump() {
+  if (!socket_) return;
   try {
-    // The first frames are queued with sndmore; a multipart message is atomic in ZeroMQ, so a
-    // drop on the last frame cannot leave half a message.
-    if (!socket_->send(zmq::buffer(wire::kProtocol), flags | zmq::send_flags::sndmore) ||
-        !socket_->send(zmq::buffer(probe), zmq::send_flags::sndmore) ||
-        !socket_->send(zmq::buffer(position), zmq::send_flags::sndmore) ||
-        !socket_->send(zmq::buffer(line), zmq::send_flags::none)) {
-      ++counters_.dropped;
-      if (wait) {
-        unreachable_ = true;
-        last_error_ = describe() + ": unreachable for " +
-                      std::to_string(config_.block_timeout_ms / 1000) +
-                      " s with the send queue full; later events are dropped";
-      } else if (last_error_.empty()) {
-        last_error_ = describe() + ": send queue full, events dropped";
+    // Acknowledgements: [limen-ack/2][probe][position]; anything else from the peer is ignored.
+    std::array<zmq::message_t, wire::kAckFrameCount> parts;
+    while (true) {
+      std::size_t frames = 0;
+      bool more = true;
+      zmq::message_t extra;
+      while (more) {
+        zmq::message_t& target = frames < parts.size() ? parts[frames] : extra;
+        const auto flags = frames == 0 ? zmq::recv_flags::dontwait : zmq::recv_flags::none;
+        if (!socket_->recv(target, flags)) break;
+        ++frames;
+        more = target.more();
       }
-      return;
+      if (frames == 0) break;
+      std::array<std::string_view, wire::kAckFrameCount> views;
+      for (std::size_t i = 0; i < views.size() && i < frames; ++i)
+        views[i] = std::string_view(static_cast<const char*>(parts[i].data()), parts[i].size());
+      wire::Ack ack;
+      const std::span<const std::string_view> got(views.data(), std::min(frames, views.size()));
+      if (frames != wire::kAckFrameCount || !wire::decode_ack(got, ack).empty() ||
+          !spool_->acknowledge(ack.run, ack.seq)) {
+        ++stale_acks_;
+        continue;
+      }
+      last_progress_ = Clock::now();
+    }
+    SpoolRecord r;
+    while (spool_->in_flight() < config_.window && spool_->peek(r)) {
+      const auto position = wire::encode_position(r.run, r.seq);
+      // A multipart message is atomic in ZeroMQ: once the first frame is taken, so are the rest.
+      if (!socket_->send(zmq::buffer(wire::kProtocol),
+                         zmq::send_flags::dontwait | zmq::send_flags::sndmore))
+        break;
+      (void)socket_->send(zmq::buffer(r.probe), zmq::send_flags::sndmore);
+      (void)socket_->send(zmq::buffer(position), zmq::send_flags::sndmore);
+      (void)socket_->send(zmq::buffer(r.event), zmq::send_flags::none);
+      if (spool_->in_flight() == 0) last_progress_ = Clock::now();
+      spool_->advance();
     }
   } catch (const zmq::error_t& e) {
-    ++counters_.dropped;
     if (last_error_.empty()) last_error_ = describe() + ": " + e.what();
+  }
+  publish_counters();
+}
+
+void ZmqOutput::check_timeout(Clock::time_point now) {
+  if (spool_->in_flight() == 0 || now - last_progress_ < config_.ack_timeout) return;
+  // Whatever this connection still queues may never arrive: a new socket, and a resend of all
+  // that is unacknowledged (the collector drops what it already stored).
+  std::string error;
+  if (!connect(error) && last_error_.empty()) last_error_ = error;
+  spool_->rewind();
+  ++resends_;
+  last_progress_ = now;
+}
+
+void ZmqOutput::wait_and_pump(int ms) {
+  if (socket_) {
+    zmq_pollitem_t item{socket_->handle(), 0, ZMQ_POLLIN, 0};
+    (void)zmq_poll(&item, 1, ms);
+  }
+  pump();
+  check_timeout(Clock::now());
+}
+
+void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
+                      std::string_view line) {
+  if (closed_) {
+    ++counters_.dropped;
     return;
   }
-  ++counters_.written;
-  unreachable_ = false;  // the collector is back: wait for room again
+  if (config_.block_when_full && !spool_->fits(line.size())) {
+    // A replay waits for the collector to make room; a collector that stays away leaves the
+    // spool's policy to apply.
+    const auto deadline = Clock::now() + config_.block_timeout;
+    while (!spool_->fits(line.size()) && Clock::now() < deadline) wait_and_pump(20);
+  }
+  if (spool_->append(probe, run, seq, wall_us(), line)) {
+    ++counters_.written;
+  } else if (!spool_->error().empty() && last_error_.empty()) {
+    last_error_ = describe() + ": " + spool_->error();
+  }
+  pump();
+}
+
+void ZmqOutput::flush() {
+  if (closed_) return;
+  pump();
+  const auto now = Clock::now();
+  check_timeout(now);
+  spool_->tick(now);
 }
 
 void ZmqOutput::close() {
-  if (!socket_) return;
-  const auto started = std::chrono::steady_clock::now();
-  socket_->close();
-  context_.close();  // waits for queued events to leave, at most linger_ms
+  if (closed_) return;
+  closed_ = true;
+  const auto deadline = Clock::now() + config_.drain_timeout;
+  while (spool_->pending() > 0 && Clock::now() < deadline) wait_and_pump(20);
+  spool_->sync();
+  publish_counters();
+  const std::string where = describe();
+  const SpoolLoss& lost = spool_->lost();
+  std::string problem;
+  if (spool_->pending() > 0)
+    problem = std::to_string(spool_->pending()) + " events (" +
+              std::to_string(spool_->pending_bytes()) + " bytes) not acknowledged within " +
+              seconds(config_.drain_timeout) + " stay in spool " + spool_->dir().string() +
+              " and are sent at the next start";
+  if (lost.events > 0)
+    problem += (problem.empty() ? "" : "; ") + std::string("spool full: ") +
+               std::to_string(lost.events) + " events (" + std::to_string(lost.bytes) +
+               " bytes, spooled between " + std::to_string(lost.first_us) + " and " +
+               std::to_string(lost.last_us) + " us since the epoch) were lost";
+  if (!problem.empty()) last_error_ = where + ": " + problem;
   socket_.reset();
-  const auto waited = std::chrono::duration_cast<std::chrono::milliseconds>(
-      std::chrono::steady_clock::now() - started);
-  // Waiting the whole linger means events were still queued when ZeroMQ gave up on them.
-  if (counters_.written != 0 && waited.count() + 100 >= config_.linger_ms)
-    last_error_ = describe() + ": events still queued after " +
-                  std::to_string(config_.linger_ms / 1000) +
-                  " s were discarded at exit and are lost";
+  context_.close();
 }
 
 std::string ZmqOutput::describe() const { return "collector " + config_.endpoint; }

@@ -1,27 +1,36 @@
 #pragma once
-// ZmqOutput: publishes events to a collector over ZeroMQ (PUSH socket, wire format in
-// common/wire.h). Replay blocks when the collector is slow, so no event of a capture is lost;
-// live capture never blocks the packet path: past the send queue's high-water mark an event is
-// dropped and counted. A replay whose collector stays unreachable waits once, for a bounded time,
-// then drops and counts too, so a probe never hangs (the delivery guarantee with acknowledgements builds on the sequence
-// numbers the wire format already carries).
+// ZmqOutput: delivers events to one collector over ZeroMQ (DEALER socket, wire format in
+// common/wire.h), at least once. Every event is first appended to the output's spool (spool.h)
+// and leaves it only when the collector acknowledges it, after storing it. Events are sent in
+// order, at most `window` unacknowledged at a time; when no acknowledgement comes for
+// `ack_timeout` (the collector died, the connection broke and took its queue with it), the
+// socket is made again and everything unacknowledged is sent again. The collector stores each
+// (probe, run, seq) once, so the resends cost bandwidth, never duplicates.
+//
+// Live capture never waits: when the spool is full its policy drops the oldest or refuses the
+// new event, counted. A replay waits for room (at most `block_timeout`) before the policy
+// applies. At close, the output waits at most `drain_timeout` for the collector to acknowledge
+// everything, then says exactly how many events stay in the spool for the next run.
 
+#include <chrono>
 #include <memory>
 #include <string>
 
 #include <zmq.hpp>
 
 #include "probe/output/event_output.h"
+#include "probe/output/spool.h"
 
 namespace limen::output {
 
 struct ZmqOutputConfig {
-  std::string endpoint;          // tcp://host:port or ipc://path
-  bool block_when_full = true;   // replay: true; live: false
-  int high_water_mark = 100000;  // events queued before blocking/dropping
-  int linger_ms = 10000;         // at close, how long to wait for queued events to leave
-  int block_timeout_ms = 30000;  // replay: longest wait for room before the collector is
-                                 // declared unreachable and later events are dropped
+  std::string endpoint;         // tcp://host:port or ipc://path
+  SpoolConfig spool;            // spool.dir: one folder per collector
+  bool block_when_full = true;  // replay: true; live: false
+  std::size_t window = 20000;   // events sent and not yet acknowledged
+  std::chrono::milliseconds ack_timeout{5000};
+  std::chrono::milliseconds block_timeout{30000};
+  std::chrono::milliseconds drain_timeout{60000};
 };
 
 class ZmqOutput final : public EventOutput {
@@ -31,19 +40,30 @@ class ZmqOutput final : public EventOutput {
 
   void write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
              std::string_view line) override;
-  void flush() override {}
+  void flush() override;
   void close() override;
   [[nodiscard]] std::string describe() const override;
-  // ZeroMQ accepts an event into its queue; delivery is confirmed only by the collector.
-  [[nodiscard]] std::string_view written_verb() const override { return "queued"; }
+  [[nodiscard]] std::string_view written_verb() const override { return "spooled"; }
+  [[nodiscard]] const Spool* spool() const { return spool_.get(); }
 
  private:
   explicit ZmqOutput(const ZmqOutputConfig& config);
+  bool connect(std::string& error);
+  // Takes the acknowledgements waiting, then sends what the window allows. Never blocks.
+  void pump();
+  // Resends everything unacknowledged on a new connection when the collector stays silent.
+  void check_timeout(std::chrono::steady_clock::time_point now);
+  // Waits up to `ms` for an acknowledgement or room to send, then pumps.
+  void wait_and_pump(int ms);
+  void publish_counters();
 
   ZmqOutputConfig config_;
   zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
-  bool unreachable_ = false;  // a blocking send timed out: stop waiting, count drops
+  std::unique_ptr<Spool> spool_;
+  std::chrono::steady_clock::time_point last_progress_{};
+  std::uint64_t resends_ = 0, stale_acks_ = 0;
+  bool closed_ = false;
 };
 
 }  // namespace limen::output

@@ -67,14 +67,14 @@ TEST_F(CollectorReceiverTest, StoresValidEventsAndCountsEveryKindOfBadInput) {
   a.send("plant-a", 9, 8, "{\"event_type\": oops");  // invalid JSON
   b.send("plant-b", 1, 1, finding);
   // Malformed messages from a hostile or confused peer.
-  b.send_frames({"limen/1", "plant-b", ZmqSender::position(1, 2)});                // 3 frames
-  b.send_frames({"limen/1", "plant-b", ZmqSender::position(1, 2), finding, "x"});  // 5 frames
+  b.send_frames({std::string(wire::kProtocol), "plant-b", ZmqSender::position(1, 2)});                // 3 frames
+  b.send_frames({std::string(wire::kProtocol), "plant-b", ZmqSender::position(1, 2), finding, "x"});  // 5 frames
   b.send_frames({""});                                                             // 1 frame
-  b.send_frames({"limen/2", "plant-b", ZmqSender::position(1, 2), finding});       // version
-  b.send_frames({"limen/1", "bad name!", ZmqSender::position(1, 2), finding});     // name
-  b.send_frames({"limen/1", "plant-b", "short", finding});                         // position
-  b.send_frames({"limen/1", "plant-b", ZmqSender::position(1, 0), finding});       // seq 0
-  b.send_frames({"limen/1", "plant-b", ZmqSender::position(1, 2), "[1]"});         // not object
+  b.send_frames({"limen/1", "plant-b", ZmqSender::position(1, 2), finding});       // version
+  b.send_frames({std::string(wire::kProtocol), "bad name!", ZmqSender::position(1, 2), finding});     // name
+  b.send_frames({std::string(wire::kProtocol), "plant-b", "short", finding});                         // position
+  b.send_frames({std::string(wire::kProtocol), "plant-b", ZmqSender::position(1, 0), finding});       // seq 0
+  b.send_frames({std::string(wire::kProtocol), "plant-b", ZmqSender::position(1, 2), "[1]"});         // not object
   b.send("plant-b", 1, 2, testing::stats_json());  // the stream carries on after all that
   a.close();
   b.close();
@@ -110,7 +110,7 @@ TEST_F(CollectorReceiverTest, StoresValidEventsAndCountsEveryKindOfBadInput) {
   EXPECT_NE(summary.find("duplicates 1, gaps 2"), std::string::npos) << summary;
   EXPECT_NE(summary.find("rejected 9 (frames 3, version 1, envelope 4, json 1)"), std::string::npos)
       << summary;
-  EXPECT_NE(log.str().find("unknown protocol 'limen/2'"), std::string::npos) << log.str();
+  EXPECT_NE(log.str().find("unknown protocol 'limen/1'"), std::string::npos) << log.str();
   EXPECT_NE(log.str().find("got 5"), std::string::npos) << log.str();
 }
 

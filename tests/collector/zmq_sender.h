@@ -1,5 +1,5 @@
 #pragma once
-// A ZMQ_PUSH test sender that plays a probe (or a hostile peer): sends arbitrary frames, so
+// A ZMQ_DEALER test sender (as the probe uses) that plays a probe (or a hostile peer): sends arbitrary frames, so
 // tests can produce both valid wire messages and every kind of malformed one.
 
 #include <string>
@@ -12,7 +12,7 @@ namespace limen::collector::testing {
 
 class ZmqSender {
  public:
-  explicit ZmqSender(const std::string& endpoint) : socket_(context_, zmq::socket_type::push) {
+  explicit ZmqSender(const std::string& endpoint) : socket_(context_, zmq::socket_type::dealer) {
     socket_.set(zmq::sockopt::linger, 10'000);  // close() waits until the messages left
     socket_.connect(endpoint);
   }
