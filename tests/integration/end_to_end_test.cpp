@@ -64,7 +64,8 @@ TEST(EndToEnd, CollectorStoresExactlyTheFindingsOfTwoProbes) {
   std::vector<std::unique_ptr<BackgroundProcess>> probes;
   for (const auto& r : runs) {
     std::vector<std::string> argv{probe_binary(), "--rules", rules, "--name", r.name,
-                                  "--eve", r.eve, "--collector", endpoint};
+                                  "--eve", r.eve, "--collector", endpoint,
+                                  "--spool", (dir / ("spool-" + r.name)).string()};
     for (const auto& c : r.captures) {
       argv.push_back("-r");
       argv.push_back(c);

@@ -57,7 +57,8 @@ TEST(OperationRules, ReadOnlyVendorZoneFlagsChangesAndNothingElse) {
 
   for (const auto& c : kCases) {
     auto r = run_process({probe_binary(), "-r", (shared / "ics" / c.capture).string(), "--rules",
-                          rules, "--name", c.probe, "--collector", endpoint, "--quiet"});
+                          rules, "--name", c.probe, "--collector", endpoint, "--quiet",
+                          "--spool", (dir / "spool").string()});
     ASSERT_EQ(r.exit_code, 0) << c.capture << ": " << r.err;
   }
   collector.send_signal(SIGTERM);
