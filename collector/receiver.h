@@ -35,6 +35,14 @@ struct ReceiverCounters {
   std::uint64_t acks = 0;          // acknowledgements sent
 };
 
+// One event's place in its probe's stream. Declared outside Receiver: clang cannot use a nested
+// class's default member initialisers (std::optional<T>::emplace()) before the outer class is
+// complete.
+struct ReceivedPosition {
+  std::string probe;
+  std::uint64_t run = 0, seq = 0;
+};
+
 class Receiver {
  public:
   // Binds a ROUTER socket at `endpoint` (tcp://HOST:PORT, tcp://HOST:* or ipc://PATH). On failure
@@ -67,10 +75,7 @@ class Receiver {
   // events are still stored, and it is acknowledged after its resend.
   static constexpr std::size_t kMaxPeers = 4096;
 
-  struct Position {
-    std::string probe;
-    std::uint64_t run = 0, seq = 0;
-  };
+  using Position = ReceivedPosition;
   struct Peer {
     std::optional<Position> due;   // last event received, to acknowledge at the next commit
     std::optional<Position> held;  // an event the store failed to keep: nothing past it
