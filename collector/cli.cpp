@@ -21,20 +21,26 @@ constexpr const char* kRunUsage =
     R"(limen-collector: receives events from Limen probes and stores them in SQLite.
 
 Usage:
-  limen-collector --listen ENDPOINT --db PATH [options]
+  limen-collector --listen ENDPOINT --db PATH --key DIR --allow FILE_OR_DIR [options]
+  limen-collector --listen ENDPOINT --db PATH --insecure [options]
   limen-collector query --db PATH [filters]     (see limen-collector query --help)
+  limen-collector keygen --out DIR              (the collector's key pair)
 
 Probes connect to ENDPOINT (ZeroMQ DEALER -> ROUTER) and send findings, flow records and
-statistics. Any number of probes may connect. Each event is stored once: duplicates are
+statistics. Connections are encrypted and authenticated with ZeroMQ CURVE: only the probes
+whose public keys the allow list names may connect, and each may write only under the name
+the list binds to its key. Refused connections and events are logged (rate-limited) and
+counted. Any number of probes may connect. Each event is stored once: duplicates are
 dropped and counted, missing sequence numbers are counted as gaps per probe.
 On start the collector prints one line with the endpoint it actually listens on.
 SIGINT or SIGTERM stops it cleanly: queued events are stored first, then a summary is
 printed on stderr.
 
 Examples:
-  limen-collector --listen tcp://0.0.0.0:5555 --db /var/lib/limen/events.db
-  limen-collector --listen tcp://127.0.0.1:* --db events.db      (any free port)
-  limen-collector --listen ipc:///run/limen/collector.sock --db events.db --quiet
+  limen-collector keygen --out /etc/limen/collector
+  limen-collector --listen tcp://0.0.0.0:5555 --db /var/lib/limen/events.db \
+                  --key /etc/limen/collector --allow /etc/limen/probes.allow
+  limen-collector --listen tcp://127.0.0.1:* --db events.db --insecure   (any free port)
   limen-collector --config /etc/limen/collector.conf
 
 Exit status: 0 after a clean stop, 1 when it cannot start (the cause is printed), 2 on a
@@ -98,6 +104,13 @@ CommandLine parse_run(int argc, const char* const* argv) {
        "commit after this many events...")
       ("batch-interval-ms", po::value<std::string>()->value_name("MS")->default_value("1000"),
        "...or after this many milliseconds, whichever comes first")
+      ("key", po::value<std::string>()->value_name("DIR"),
+       "the collector's CURVE key pair: DIR/secret.key (mode 0600), made by keygen")
+      ("allow", po::value<std::string>()->value_name("FILE_OR_DIR"),
+       "the probes allowed: a file of 'NAME PUBLIC_KEY' lines, or a folder of NAME.key public "
+       "key files; each probe may write only under its NAME")
+      ("insecure", po::bool_switch(),
+       "plain text, no authentication: anyone who reaches ENDPOINT may write (tests only)")
       ("quiet", po::bool_switch(), "do not log rejected messages (the summary still counts them)")
       ("help", "show this help")
       ("version", "show the version");
@@ -105,8 +118,8 @@ CommandLine parse_run(int argc, const char* const* argv) {
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
-    if (vm.count("help") != 0U) return {Command::Help, {}, {}, help_text(kRunUsage, options)};
-    if (vm.count("version") != 0U) return {Command::Version, {}, {}, {}};
+    if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, help_text(kRunUsage, options)};
+    if (vm.count("version") != 0U) return {Command::Version, {}, {}, {}, {}};
     if (vm.count("config") != 0U) {
       const auto path = vm["config"].as<std::string>();
       std::ifstream file(path);
@@ -125,6 +138,14 @@ CommandLine parse_run(int argc, const char* const* argv) {
   c.listen = vm["listen"].as<std::string>();
   c.db_path = vm["db"].as<std::string>();
   c.quiet = vm["quiet"].as<bool>();
+  c.insecure = vm["insecure"].as<bool>();
+  if (vm.count("key") != 0U) c.key_dir = vm["key"].as<std::string>();
+  if (vm.count("allow") != 0U) c.allow = vm["allow"].as<std::string>();
+  if (c.insecure && (!c.key_dir.empty() || !c.allow.empty()))
+    return error("--insecure cannot be combined with --key or --allow");
+  if (!c.insecure && (c.key_dir.empty() || c.allow.empty()))
+    return error("--key DIR and --allow FILE_OR_DIR are required (CURVE: make keys with "
+                 "'limen-collector keygen --out DIR'), or --insecure for plain text");
   const auto size = number<std::size_t>(vm["batch-size"].as<std::string>());
   if (!size || *size == 0 || *size > kMaxBatchSize)
     return error("--batch-size must be 1.." + std::to_string(kMaxBatchSize));
@@ -167,7 +188,7 @@ CommandLine parse_query(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     return error(e.what());
   }
-  if (vm.count("help") != 0U) return {Command::Help, {}, {}, help_text(kQueryUsage, options)};
+  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, help_text(kQueryUsage, options)};
   CommandLine out;
   out.command = Command::Query;
   auto& q = out.query;
@@ -220,10 +241,45 @@ CommandLine parse_query(int argc, const char* const* argv) {
   return out;
 }
 
+constexpr const char* kKeygenUsage = R"(limen-collector keygen: makes the collector's CURVE key pair.
+
+Usage:
+  limen-collector keygen --out DIR
+
+Writes DIR/secret.key (mode 0600; DIR is created with mode 0700 when absent) and
+DIR/public.key. Give public.key to every probe (--collector-key FILE); start the collector
+with --key DIR. An existing key is never overwritten.
+
+Exit status: 0 when the keys were written, 1 when they could not be, 2 on a usage error.
+)";
+
+CommandLine parse_keygen(int argc, const char* const* argv) {
+  po::options_description options("Options", 100);
+  // clang-format off
+  options.add_options()
+      ("out", po::value<std::string>()->value_name("DIR"), "folder for secret.key and public.key")
+      ("help", "show this help");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return error(std::string("keygen: ") + e.what());
+  }
+  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, help_text(kKeygenUsage, options)};
+  if (vm.count("out") == 0U) return error("keygen: --out DIR is required");
+  CommandLine out;
+  out.command = Command::Keygen;
+  out.keygen_dir = vm["out"].as<std::string>();
+  return out;
+}
+
 }  // namespace
 
 CommandLine parse_command_line(int argc, const char* const* argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "query") return parse_query(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == "keygen") return parse_keygen(argc, argv);
   return parse_run(argc, argv);
 }
 

@@ -2,6 +2,7 @@
 // Command-line and config-file parsing for limen-collector. Two modes share one binary:
 //   limen-collector --listen ENDPOINT --db PATH ...   receive and store
 //   limen-collector query --db PATH ...                read back
+//   limen-collector keygen --out DIR                   make the collector's CURVE key pair
 // Parsing never exits the process; main() acts on the returned outcome. Options given on the
 // command line win over the same option in --config.
 
@@ -19,15 +20,21 @@ struct CollectorConfig {
   std::size_t batch_size = 500;
   std::chrono::milliseconds batch_interval{1000};
   bool quiet = false;
+  // CURVE: the collector's key pair folder and the probes allowed (with the name each may use),
+  // or plain text when `insecure`.
+  std::string key_dir;
+  std::string allow;
+  bool insecure = false;
 };
 
-enum class Command : std::uint8_t { Run, Query, Help, Version, Error };
+enum class Command : std::uint8_t { Run, Query, Keygen, Help, Version, Error };
 
 struct CommandLine {
   Command command = Command::Error;
   CollectorConfig collector;
   QueryOptions query;
-  std::string text;  // the help text for Help, the reason for Error
+  std::string keygen_dir;  // for `keygen --out DIR`
+  std::string text;        // the help text for Help, the reason for Error
 };
 
 CommandLine parse_command_line(int argc, const char* const* argv);

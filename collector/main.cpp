@@ -6,6 +6,7 @@
 #include "collector/cli.h"
 #include "collector/receiver.h"
 #include "collector/store.h"
+#include "common/curve_keys.h"
 
 namespace {
 
@@ -34,11 +35,26 @@ int run_collector(const limen::collector::CollectorConfig& config) {
     std::cerr << "limen-collector: " << error << '\n';
     return 1;
   }
-  auto receiver = Receiver::bind(config.listen, *store, error);
+  ReceiverSecurity security;
+  if (config.insecure) {
+    security = ReceiverSecurity::insecure();
+  } else {
+    auto allow = limen::curve::AllowList::load(config.allow, error);
+    if (!allow || !limen::curve::load_key_pair(config.key_dir, security.key, error)) {
+      std::cerr << "limen-collector: " << error << '\n';
+      return 1;
+    }
+    security.allow = std::move(*allow);
+  }
+  auto receiver = Receiver::bind(config.listen, *store, std::move(security), error);
   if (!receiver) {
     std::cerr << "limen-collector: " << error << '\n';
     return 1;
   }
+  if (config.insecure)
+    std::cerr << "limen-collector: warning: --insecure: events arrive in plain text and anyone "
+                 "who reaches "
+              << receiver->endpoint() << " can write into the store\n";
   std::cout << "limen-collector: listening on " << receiver->endpoint() << ", database "
             << config.db_path << std::endl;
   receiver->run(g_stop, config.quiet ? nullptr : &std::cerr);
@@ -67,6 +83,16 @@ int main(int argc, char** argv) {
         std::cerr << "limen-collector: " << error << '\n';
         return 1;
       }
+      return 0;
+    }
+    case Command::Keygen: {
+      std::string error;
+      if (!limen::curve::generate(parsed.keygen_dir, "limen-collector", error)) {
+        std::cerr << "limen-collector: keygen: " << error << '\n';
+        return 1;
+      }
+      std::cout << "limen-collector: wrote " << parsed.keygen_dir << "/secret.key (keep it here) and "
+                << parsed.keygen_dir << "/public.key (give it to the probes: --collector-key)\n";
       return 0;
     }
     case Command::Run:

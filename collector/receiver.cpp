@@ -4,6 +4,8 @@
 #include <chrono>
 #include <string_view>
 
+#include "common/printable.h"
+
 namespace limen::collector {
 namespace {
 
@@ -21,9 +23,11 @@ constexpr long kDrainQuietMs = 100;
 constexpr auto kDrainCap = std::chrono::seconds(5);
 // Messages taken in one go before the loop looks at the batch clock and the stop flag again.
 constexpr std::size_t kBurst = 1024;
-// Problems logged individually before the log only notes every kLogEvery-th one.
-constexpr std::uint64_t kLogFirst = 100;
-constexpr std::uint64_t kLogEvery = 10'000;
+// At most this many problem lines per window; the rest are counted, and the count is logged
+// when the next window opens. A peer retrying forever cannot flood the log, and a problem weeks
+// later is still logged.
+constexpr std::uint64_t kLogPerWindow = 20;
+constexpr auto kLogWindow = std::chrono::seconds(60);
 
 std::int64_t wall_clock_us() {
   using namespace std::chrono;
@@ -43,11 +47,12 @@ Receiver::~Receiver() {
   for (auto& part : parts_) zmq_msg_close(&part);
   zmq_msg_close(&overflow_);
   if (socket_ != nullptr) zmq_close(socket_);
+  auth_.reset();  // its sockets too must be closed before the context ends
   if (context_ != nullptr) zmq_ctx_term(context_);
 }
 
 std::unique_ptr<Receiver> Receiver::bind(const std::string& endpoint, Store& store,
-                                         std::string& error) {
+                                         ReceiverSecurity security, std::string& error) {
   std::unique_ptr<Receiver> r(new Receiver(store));
   r->context_ = zmq_ctx_new();
   if (r->context_ != nullptr) r->socket_ = zmq_socket(r->context_, ZMQ_ROUTER);
@@ -61,6 +66,23 @@ std::unique_ptr<Receiver> Receiver::bind(const std::string& endpoint, Store& sto
   zmq_setsockopt(r->socket_, ZMQ_LINGER, &linger, sizeof linger);
   zmq_setsockopt(r->socket_, ZMQ_RCVHWM, &hwm, sizeof hwm);
   zmq_setsockopt(r->socket_, ZMQ_MAXMSGSIZE, &max_size, sizeof max_size);
+  if (!security.plain_text) {
+    if (!curve::available(error)) return nullptr;
+    Receiver* self = r.get();
+    r->auth_ = PeerAuth::start(
+        r->context_, std::move(security.allow),
+        [self](const std::string& problem) { self->report(problem); }, error);
+    if (!r->auth_ || !r->auth_->watch(r->socket_, error)) return nullptr;
+    const int server = 1;
+    static constexpr std::string_view kDomain = "limen";
+    if (zmq_setsockopt(r->socket_, ZMQ_CURVE_SERVER, &server, sizeof server) != 0 ||
+        zmq_setsockopt(r->socket_, ZMQ_CURVE_SECRETKEY, security.key.secret_key.data(),
+                       security.key.secret_key.size()) != 0 ||
+        zmq_setsockopt(r->socket_, ZMQ_ZAP_DOMAIN, kDomain.data(), kDomain.size()) != 0) {
+      error = "cannot set up CURVE on the socket: " + zmq_error();
+      return nullptr;
+    }
+  }
   if (zmq_bind(r->socket_, endpoint.c_str()) != 0) {
     error = "cannot listen on " + endpoint + ": " + zmq_error();
     return nullptr;
@@ -127,6 +149,17 @@ void Receiver::handle(std::size_t frames) {
     report("rejected message: " + why);
     return;
   }
+  if (auth_) {
+    // ZAP made the name bound to the sender's key this connection's User-Id.
+    const char* bound = zmq_msg_gets(&parts_[1], "User-Id");
+    if (bound == nullptr || envelope.probe != bound) {
+      ++auth_->counters().wrong_name;
+      report("refused event " + std::string(envelope.probe) + " run " +
+             std::to_string(envelope.run) + " seq " + std::to_string(envelope.seq) +
+             ": its sender's key is bound to '" + (bound == nullptr ? "" : bound) + "'");
+      return;
+    }
+  }
   const auto result = store_.add(envelope, Store::Clock::now(), wall_clock_us());
   note_result(peer, envelope, result);
   if (result == AddResult::InvalidJson) {
@@ -156,11 +189,23 @@ std::uint64_t Receiver::drain(std::size_t limit) {
 void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
   log_ = log;
   zmq_pollitem_t item{socket_, 0, ZMQ_POLLIN, 0};
+  // The authentication sockets are served in the same loop: a handshake waits for this thread.
+  std::array<zmq_pollitem_t, 3> items{item, {}, {}};
+  int count = 1;
+  if (auth_) {
+    items[1] = {auth_->zap_socket(), 0, ZMQ_POLLIN, 0};
+    items[2] = {auth_->monitor_socket(), 0, ZMQ_POLLIN, 0};
+    count = 3;
+  }
   while (!stop.load()) {
     const auto wait = store_.time_until_due(Store::Clock::now()).count();
     const long timeout = wait < kMaxPollMs ? static_cast<long>(wait) : kMaxPollMs;
-    const int ready = zmq_poll(&item, 1, timeout);
-    if (ready > 0) (void)drain(kBurst);
+    const int ready = zmq_poll(items.data(), count, timeout);
+    if (ready > 0 && auth_) {
+      if ((items[1].revents & ZMQ_POLLIN) != 0) auth_->serve_zap();
+      if ((items[2].revents & ZMQ_POLLIN) != 0) auth_->serve_monitor();
+    }
+    if (ready > 0 && (items[0].revents & ZMQ_POLLIN) != 0) (void)drain(kBurst);
     // ready < 0 is EINTR (a signal): the loop condition looks at the flag.
     commit_if_due();
   }
@@ -168,6 +213,10 @@ void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
   // wire (a probe that just exited may still have bytes in the kernel's buffers).
   const auto deadline = std::chrono::steady_clock::now() + kDrainCap;
   while (std::chrono::steady_clock::now() < deadline) {
+    if (auth_) {
+      auth_->serve_zap();
+      auth_->serve_monitor();
+    }
     (void)drain(0);
     const int ready = zmq_poll(&item, 1, kDrainQuietMs);
     if (ready == 0 || (ready < 0 && zmq_errno() != EINTR)) break;
@@ -239,12 +288,24 @@ void Receiver::settle() {
 void Receiver::report(const std::string& problem) {
   ++reported_;
   if (log_ == nullptr) return;
-  if (reported_ <= kLogFirst) {
-    *log_ << "limen-collector: " << problem << '\n';
-  } else if (reported_ % kLogEvery == 0) {
-    *log_ << "limen-collector: " << problem << " (" << reported_ << " problems so far)\n";
+  const auto now = std::chrono::steady_clock::now();
+  if (now - log_window_start_ >= kLogWindow) {
+    if (log_suppressed_ > 0)
+      *log_ << "limen-collector: " << log_suppressed_ << " more problems were not logged ("
+            << reported_ - 1 << " so far)\n";
+    log_window_start_ = now;
+    log_in_window_ = 0;
+    log_suppressed_ = 0;
   }
-  if (reported_ == kLogFirst) *log_ << "limen-collector: further problems are only sampled\n";
+  if (log_in_window_ >= kLogPerWindow) {
+    ++log_suppressed_;
+    return;
+  }
+  ++log_in_window_;
+  // Problems quote what peers sent: escaped, so no peer can write to the terminal or forge a line.
+  *log_ << "limen-collector: " << printable(problem) << '\n';
+  if (log_in_window_ == kLogPerWindow)
+    *log_ << "limen-collector: further problems this minute are counted, not logged\n";
 }
 
 std::uint64_t Receiver::rejected() const {
@@ -252,8 +313,11 @@ std::uint64_t Receiver::rejected() const {
          store_.counters().invalid_json;
 }
 
+AuthCounters Receiver::auth_counters() const { return auth_ ? auth_->counters() : AuthCounters{}; }
+
 std::string Receiver::summary() const {
   const auto& s = store_.counters();
+  const auto a = auth_counters();
   auto n = [](std::uint64_t v) { return std::to_string(v); };
   return "received " + n(counters_.messages) + ", stored " + n(s.stored()) + " (findings " +
          n(s.findings) + ", flows " + n(s.flows) + ", stats " + n(s.stats) + ", other " +
@@ -261,7 +325,8 @@ std::string Receiver::summary() const {
          n(s.late) + ", rejected " + n(rejected()) + " (frames " + n(counters_.bad_frames) +
          ", version " + n(counters_.bad_version) + ", envelope " + n(counters_.bad_envelope) +
          ", json " + n(s.invalid_json) + "), failed " + n(s.failed) + ", acknowledgements " +
-         n(counters_.acks);
+         n(counters_.acks) + ", refused " + n(a.refused()) + " (unknown key " + n(a.unknown_key) +
+         ", handshake " + n(a.handshake) + ", wrong name " + n(a.wrong_name) + ")";
 }
 
 }  // namespace limen::collector

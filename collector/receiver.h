@@ -16,6 +16,7 @@
 
 #include <array>
 #include <atomic>
+#include <chrono>
 #include <cstdint>
 #include <map>
 #include <memory>
@@ -23,7 +24,9 @@
 #include <ostream>
 #include <string>
 
+#include "collector/peer_auth.h"
 #include "collector/store.h"
+#include "common/curve_keys.h"
 
 namespace limen::collector {
 
@@ -33,6 +36,19 @@ struct ReceiverCounters {
   std::uint64_t bad_version = 0;   // protocol frame is not wire::kProtocol
   std::uint64_t bad_envelope = 0;  // probe name, position or event frame invalid
   std::uint64_t acks = 0;          // acknowledgements sent
+};
+
+// Who may connect. CURVE with an allow list, unless plain text was asked for explicitly.
+struct ReceiverSecurity {
+  bool plain_text = false;  // --insecure: anyone who reaches the endpoint may write
+  curve::KeyPair key;       // the collector's own key pair
+  curve::AllowList allow;   // probe public keys, each bound to the one name it may write under
+
+  static ReceiverSecurity insecure() {
+    ReceiverSecurity s;
+    s.plain_text = true;
+    return s;
+  }
 };
 
 // One event's place in its probe's stream. Declared outside Receiver: clang cannot use a nested
@@ -45,10 +61,11 @@ struct ReceivedPosition {
 
 class Receiver {
  public:
-  // Binds a ROUTER socket at `endpoint` (tcp://HOST:PORT, tcp://HOST:* or ipc://PATH). On failure
-  // returns nullptr with `error` naming the endpoint and the cause.
+  // Binds a ROUTER socket at `endpoint` (tcp://HOST:PORT, tcp://HOST:* or ipc://PATH), as a
+  // CURVE server that accepts only the allow list's keys unless `security` is plain text. On
+  // failure returns nullptr with `error` naming the endpoint and the cause.
   static std::unique_ptr<Receiver> bind(const std::string& endpoint, Store& store,
-                                        std::string& error);
+                                        ReceiverSecurity security, std::string& error);
   Receiver(const Receiver&) = delete;
   Receiver& operator=(const Receiver&) = delete;
   ~Receiver();
@@ -62,6 +79,8 @@ class Receiver {
   void run(const std::atomic<bool>& stop, std::ostream* log);
 
   [[nodiscard]] const ReceiverCounters& counters() const { return counters_; }
+  // Refused connections and events by cause; all zero in plain text.
+  [[nodiscard]] AuthCounters auth_counters() const;
   [[nodiscard]] std::uint64_t rejected() const;
   // One line: received, stored per type, duplicates, gaps, rejected (by cause), failed.
   [[nodiscard]] std::string summary() const;
@@ -103,7 +122,10 @@ class Receiver {
   ReceiverCounters counters_;
   std::ostream* log_ = nullptr;
   std::uint64_t reported_ = 0;
+  std::chrono::steady_clock::time_point log_window_start_{};
+  std::uint64_t log_in_window_ = 0, log_suppressed_ = 0;
   std::map<std::string, Peer, std::less<>> peers_;
+  std::unique_ptr<PeerAuth> auth_;  // null in plain text
   std::uint64_t commits_seen_ = 0;
 };
 

@@ -1,6 +1,11 @@
 #include "collector/schema.h"
 
+#include <fcntl.h>
 #include <sqlite3.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <filesystem>
 
@@ -90,6 +95,17 @@ bool check_not_newer(std::int64_t version, const std::string& path, std::string&
 }  // namespace
 
 std::optional<Db> open_store_database(const std::string& path, std::string& error) {
+  // The records are evidence and name the site's hosts: a new database is readable by its owner
+  // only. SQLite gives its -wal and -shm files the database file's mode.
+  if (path != ":memory:") {
+    const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+    if (fd >= 0) {
+      ::close(fd);
+    } else if (errno != EEXIST) {
+      error = describe(path, std::string("cannot create: ") + std::strerror(errno));
+      return std::nullopt;
+    }
+  }
   std::string cause;
   auto db = Db::open(path, Db::Mode::ReadWriteCreate, cause);
   if (!db) {

@@ -2,6 +2,7 @@
 // drive the same code.
 #include <iostream>
 
+#include "common/curve_keys.h"
 #include "probe/app/probe_options.h"
 #include "probe/app/probe_run.h"
 
@@ -15,6 +16,17 @@ int main(int argc, char** argv) {
     case ParseOutcome::Version:
       std::cout << "limen-probe " << LIMEN_VERSION << '\n';
       return 0;
+    case ParseOutcome::Keygen: {
+      std::string error;
+      if (!limen::curve::generate(parsed.keygen_dir, "limen-probe", error)) {
+        std::cerr << "limen-probe: keygen: " << error << '\n';
+        return 1;
+      }
+      std::cout << "limen-probe: wrote " << parsed.keygen_dir << "/secret.key (keep it here) and "
+                << parsed.keygen_dir
+                << "/public.key (list it in the collector's --allow file with this probe's name)\n";
+      return 0;
+    }
     case ParseOutcome::RulesCheck:
       return limen::app::run_rules_check_command(parsed.rules_check_file);
     case ParseOutcome::Error:

@@ -29,11 +29,17 @@ Usage:
   limen-probe -i IFACE --rules FILE [outputs]                      capture live
   limen-probe --dpdk "EAL ARGUMENTS" --rules FILE [outputs]        capture from DPDK ports
   limen-probe rules check FILE                                     validate a rules file
+  limen-probe keygen --out DIR                                     make this probe's key pair
 
 Examples:
   limen-probe -r site.pcap --rules site.rules --eve -
   limen-probe -i eth1 --rules /etc/limen/site.rules --eve /var/log/limen/eve.json \
-              --collector tcp://collector.example:5555 --name substation-3
+              --collector tcp://collector.example:5555 --name substation-3 \
+              --collector-key /etc/limen/collector.pub --key /etc/limen/probe
+
+Collectors are reached over ZeroMQ CURVE (encrypted, authenticated): give the collector's
+public key with --collector-key and this probe's key pair with --key (made by
+`limen-probe keygen --out DIR`; the collector's allow list binds its public key to --name).
 )";
 
 constexpr const char* kExitCodes = R"(
@@ -81,6 +87,13 @@ po::options_description describe(ProbeOptions& o) {
        "append EVE JSON lines to PATH; '-' for stdout (the default when no output is given)")
       ("collector", po::value(&o.collectors)->value_name("ENDPOINT")->composing(),
        "publish events to a limen-collector, e.g. tcp://10.0.0.5:5555 or ipc:///run/limen.sock")
+      ("collector-key", po::value(&o.collector_keys)->value_name("FILE")->composing(),
+       "the collector's CURVE public key file; once for every collector, or once per "
+       "--collector in the same order")
+      ("key", po::value(&o.key_dir)->value_name("DIR"),
+       "this probe's CURVE key pair: DIR/secret.key (mode 0600), made by keygen")
+      ("insecure", po::bool_switch(&o.insecure),
+       "talk to the collectors in plain text, unauthenticated (tests only)")
       ("spool", po::value(&o.spool)->value_name("DIR"),
        "where events wait until a collector acknowledges them, one folder per collector "
        "(default: $STATE_DIRECTORY, else /var/lib/limen as root, else ~/.local/state/limen; "
@@ -179,6 +192,18 @@ std::string check(const ProbeOptions& o) {
     if (!output::parse_spool_full(o.spool_full, full))
       return "--spool-full '" + o.spool_full + "': use drop-oldest or refuse";
   }
+  if (o.insecure && (!o.collector_keys.empty() || !o.key_dir.empty()))
+    return "--insecure cannot be combined with --collector-key or --key";
+  if (!o.collectors.empty() && !o.insecure) {
+    if (o.collector_keys.empty() || o.key_dir.empty())
+      return "--collector needs --collector-key FILE and --key DIR (CURVE: make this probe's "
+             "keys with 'limen-probe keygen --out DIR'), or --insecure for plain text";
+    if (o.collector_keys.size() != 1 && o.collector_keys.size() != o.collectors.size())
+      return "give --collector-key once for every collector, or once per --collector (" +
+             std::to_string(o.collectors.size()) + ")";
+  }
+  if (o.collectors.empty() && (!o.collector_keys.empty() || !o.key_dir.empty() || o.insecure))
+    return "--collector-key, --key and --insecure apply to --collector, which is not given";
   if (o.spool_max_mib < 1 || o.spool_max_mib > (std::size_t{1} << 22))
     return "--spool-max must be between 1 and 4194304 MiB";
   if (o.drain_timeout < 0 || o.drain_timeout > 86400)
@@ -201,6 +226,25 @@ ParseResult parse_probe_options(int argc, const char* const* argv) {
       return result;
     }
     result.text = "usage: limen-probe rules check FILE";
+    return result;
+  }
+  if (argc >= 2 && std::string_view(argv[1]) == "keygen") {
+    const bool help = argc == 3 && (std::string_view(argv[2]) == "--help" ||
+                                    std::string_view(argv[2]) == "-h");
+    if (help) {
+      result.outcome = ParseOutcome::Help;
+      result.text = "Usage: limen-probe keygen --out DIR\n\nWrites this probe's CURVE key pair: "
+                    "DIR/secret.key (mode 0600; DIR is created with mode 0700\nwhen absent) and "
+                    "DIR/public.key, which the collector's allow list names with this\nprobe's "
+                    "--name. An existing key is never overwritten.\n";
+      return result;
+    }
+    if (argc == 4 && std::string_view(argv[2]) == "--out") {
+      result.outcome = ParseOutcome::Keygen;
+      result.keygen_dir = argv[3];
+      return result;
+    }
+    result.text = "usage: limen-probe keygen --out DIR";
     return result;
   }
   ProbeOptions& o = result.options;

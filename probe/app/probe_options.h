@@ -23,6 +23,11 @@ struct ProbeOptions {
   std::string rules_file;
   std::string eve;                      // path or "-"; empty with no collector: stdout
   std::vector<std::string> collectors;  // ZeroMQ endpoints
+  // CURVE: each collector's public key file (one for all, or one per --collector in order) and
+  // this probe's key pair folder; or plain text when `insecure`.
+  std::vector<std::string> collector_keys;
+  std::string key_dir;
+  bool insecure = false;
   std::string name;                     // probe name; default: host name
   std::string eve_types = "all";        // event types the EVE output takes (events/event_types.h)
   std::string collector_types = "all";  // event types sent to the collectors
@@ -51,12 +56,13 @@ struct ProbeOptions {
   bool quiet = false;                   // no end-of-run summary
 };
 
-enum class ParseOutcome { Run, Help, Version, RulesCheck, Error };
+enum class ParseOutcome { Run, Help, Version, RulesCheck, Keygen, Error };
 
 struct ParseResult {
   ParseOutcome outcome = ParseOutcome::Error;
   ProbeOptions options;
   std::string rules_check_file;  // for `limen-probe rules check FILE`
+  std::string keygen_dir;        // for `limen-probe keygen --out DIR`
   std::string text;              // help text, or the error message
 };
 

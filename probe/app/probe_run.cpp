@@ -234,8 +234,27 @@ int run_probe(const ProbeOptions& o) {
     stage.add_output(std::move(out), *eve_types);
   }
   if (!o.collectors.empty() && !unique_endpoints(o.collectors, error)) return fail(error, 1);
-  for (const auto& endpoint : o.collectors) {
+  curve::KeyPair own_key;
+  std::vector<curve::Key> collector_keys;
+  if (!o.collectors.empty() && !o.insecure) {
+    if (!curve::load_key_pair(o.key_dir, own_key, error)) return fail(error, 1);
+    for (const auto& file : o.collector_keys) {
+      curve::Key key{};
+      if (!curve::load_public_key(file, key, error)) return fail(error, 1);
+      collector_keys.push_back(key);
+    }
+  } else if (!o.collectors.empty()) {
+    std::cerr << "limen-probe: warning: --insecure: events travel to the collectors in plain text, "
+                 "unauthenticated\n";
+  }
+  for (std::size_t i = 0; i < o.collectors.size(); ++i) {
+    const std::string& endpoint = o.collectors[i];
     output::ZmqOutputConfig zc;
+    if (!collector_keys.empty()) {
+      zc.curve = true;
+      zc.key = own_key;
+      zc.server_key = collector_keys[collector_keys.size() == 1 ? 0 : i];
+    }
     zc.endpoint = endpoint;
     zc.block_when_full = !live;
     zc.drain_timeout = std::chrono::seconds(o.drain_timeout);

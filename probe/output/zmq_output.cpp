@@ -1,6 +1,7 @@
 #include "probe/output/zmq_output.h"
 
 #include <array>
+#include <cstring>
 #include <vector>
 
 #include "common/wire.h"
@@ -40,6 +41,7 @@ std::unique_ptr<ZmqOutput> ZmqOutput::open(const ZmqOutputConfig& config, std::s
 
 bool ZmqOutput::connect(std::string& error) {
   try {
+    monitor_.reset();
     socket_.reset();
     socket_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::dealer);
     // The spool keeps every event: ZeroMQ's own queue only needs to hold one window.
@@ -51,6 +53,25 @@ bool ZmqOutput::connect(std::string& error) {
     socket_->set(zmq::sockopt::reconnect_ivl, 100);
     socket_->set(zmq::sockopt::reconnect_ivl_max, 2000);
     socket_->set(zmq::sockopt::maxmsgsize, std::int64_t{4096});  // acknowledgements are small
+    if (config_.curve) {
+      socket_->set(zmq::sockopt::curve_serverkey, zmq::const_buffer(config_.server_key.data(),
+                                                                    config_.server_key.size()));
+      socket_->set(zmq::sockopt::curve_publickey, zmq::const_buffer(config_.key.public_key.data(),
+                                                                    config_.key.public_key.size()));
+      socket_->set(zmq::sockopt::curve_secretkey, zmq::const_buffer(config_.key.secret_key.data(),
+                                                                    config_.key.secret_key.size()));
+    }
+    const std::string watch = "inproc://limen-output-monitor-" +
+                              std::to_string(reinterpret_cast<std::uintptr_t>(this)) + "-" +
+                              std::to_string(++sockets_made_);
+    if (zmq_socket_monitor(socket_->handle(), watch.c_str(),
+                           ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_HANDSHAKE_FAILED_AUTH |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL |
+                               ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) == 0) {
+      monitor_ = std::make_unique<zmq::socket_t>(context_, zmq::socket_type::pair);
+      monitor_->set(zmq::sockopt::linger, 0);
+      monitor_->connect(watch);
+    }
     // connect() is asynchronous: a collector that is not up yet is retried in the background.
     socket_->connect(config_.endpoint);
   } catch (const zmq::error_t& e) {
@@ -71,9 +92,39 @@ void ZmqOutput::publish_counters() {
   counters_.dropped.store(spool_->lost().events, std::memory_order_relaxed);
 }
 
+void ZmqOutput::read_monitor() {
+  if (!monitor_) return;
+  zmq::message_t event, address;
+  while (monitor_->recv(event, zmq::recv_flags::dontwait)) {
+    if (event.more()) (void)monitor_->recv(address);
+    if (event.size() < 6) continue;
+    std::uint16_t id = 0;
+    std::uint32_t value = 0;
+    std::memcpy(&id, event.data(), sizeof id);
+    std::memcpy(&value, static_cast<const char*>(event.data()) + 2, sizeof value);
+    if (id == ZMQ_EVENT_HANDSHAKE_SUCCEEDED) {
+      refused_.clear();
+    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_AUTH) {
+      refused_ = "the collector refused this probe's key (status " + std::to_string(value) +
+                 "): list this probe's public.key under its --name in the collector's --allow";
+    } else if (value == ZMQ_PROTOCOL_ERROR_ZMTP_MECHANISM_MISMATCH) {
+      refused_ = config_.curve ? "the collector does not speak CURVE (started with --insecure?)"
+                               : "the collector requires CURVE: give --collector-key and --key";
+    } else if (id == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL) {
+      // A collector that cannot decrypt our handshake just closes the connection.
+      refused_ = config_.curve ? "the collector closes every handshake (is --collector-key its "
+                                 "public.key?)"
+                               : "the collector closes every handshake";
+    } else {
+      refused_ = "the handshake with the collector failed (is --collector-key its public.key?)";
+    }
+  }
+}
+
 void ZmqOutput::pump() {
   if (!socket_) return;
   try {
+    read_monitor();
     // Acknowledgements: [limen-ack/2][probe][position]; anything else from the peer is ignored.
     std::array<zmq::message_t, wire::kAckFrameCount> parts;
     while (true) {
@@ -171,23 +222,35 @@ void ZmqOutput::close() {
   if (closed_) return;
   closed_ = true;
   const auto deadline = Clock::now() + config_.drain_timeout;
-  while (spool_->pending() > 0 && Clock::now() < deadline) wait_and_pump(20);
+  // A refused handshake cannot turn into acknowledgements: stop waiting after one more try.
+  auto refused_since = Clock::time_point::max();
+  while (spool_->pending() > 0 && Clock::now() < deadline) {
+    wait_and_pump(20);
+    if (refused_.empty()) {
+      refused_since = Clock::time_point::max();
+    } else if (refused_since == Clock::time_point::max()) {
+      refused_since = Clock::now();
+    } else if (Clock::now() - refused_since > std::chrono::seconds(3)) {
+      break;
+    }
+  }
   spool_->sync();
   publish_counters();
   const std::string where = describe();
   const SpoolLoss& lost = spool_->lost();
   std::string problem;
   if (spool_->pending() > 0)
-    problem = std::to_string(spool_->pending()) + " events (" +
-              std::to_string(spool_->pending_bytes()) + " bytes) not acknowledged within " +
-              seconds(config_.drain_timeout) + " stay in spool " + spool_->dir().string() +
-              " and are sent at the next start";
+    problem = (refused_.empty() ? "" : refused_ + ": ") + std::to_string(spool_->pending()) +
+              " events (" + std::to_string(spool_->pending_bytes()) + " bytes) not acknowledged" +
+              (refused_.empty() ? " within " + seconds(config_.drain_timeout) : "") +
+              " stay in spool " + spool_->dir().string() + " and are sent at the next start";
   if (lost.events > 0)
     problem += (problem.empty() ? "" : "; ") + std::string("spool full: ") +
                std::to_string(lost.events) + " events (" + std::to_string(lost.bytes) +
                " bytes, spooled between " + std::to_string(lost.first_us) + " and " +
                std::to_string(lost.last_us) + " us since the epoch) were lost";
   if (!problem.empty()) last_error_ = where + ": " + problem;
+  monitor_.reset();
   socket_.reset();
   context_.close();
 }

@@ -18,6 +18,7 @@
 
 #include <zmq.hpp>
 
+#include "common/curve_keys.h"
 #include "probe/output/event_output.h"
 #include "probe/output/spool.h"
 
@@ -31,6 +32,10 @@ struct ZmqOutputConfig {
   std::chrono::milliseconds ack_timeout{5000};
   std::chrono::milliseconds block_timeout{30000};
   std::chrono::milliseconds drain_timeout{60000};
+  // CURVE client: the collector's public key and this probe's pair. Without it, plain text.
+  bool curve = false;
+  curve::Key server_key{};
+  curve::KeyPair key;
 };
 
 class ZmqOutput final : public EventOutput {
@@ -56,10 +61,16 @@ class ZmqOutput final : public EventOutput {
   // Waits up to `ms` for an acknowledgement or room to send, then pumps.
   void wait_and_pump(int ms);
   void publish_counters();
+  // Reads the socket monitor: a collector that refuses this probe's handshake is said so at
+  // close, and the drain does not wait for acknowledgements that cannot come.
+  void read_monitor();
 
   ZmqOutputConfig config_;
   zmq::context_t context_;
   std::unique_ptr<zmq::socket_t> socket_;
+  std::unique_ptr<zmq::socket_t> monitor_;
+  std::uint64_t sockets_made_ = 0;
+  std::string refused_;  // why the last handshake failed; empty once one succeeds
   std::unique_ptr<Spool> spool_;
   std::chrono::steady_clock::time_point last_progress_{};
   std::uint64_t resends_ = 0, stale_acks_ = 0;

@@ -30,7 +30,7 @@ class CollectorBinaryTest : public ::testing::Test {
 };
 
 TEST_F(CollectorBinaryTest, ReceivesUntilSigtermThenQueries) {
-  BackgroundProcess collector({binary(), "--listen", "tcp://127.0.0.1:*", "--db", db_});
+  BackgroundProcess collector({binary(), "--listen", "tcp://127.0.0.1:*", "--db", db_, "--insecure"});
   const auto line = collector.wait_for_stdout_line("listening on", std::chrono::seconds(20));
   ASSERT_FALSE(line.empty()) << "no listening line";
   const std::string prefix = "limen-collector: listening on ";
@@ -75,7 +75,7 @@ TEST_F(CollectorBinaryTest, ReceivesUntilSigtermThenQueries) {
 
 TEST_F(CollectorBinaryTest, StartupErrorsAreOneLineAndExitOne) {
   const auto bad_db = (dir_ / "missing-dir" / "events.db").string();
-  auto r = run_process({binary(), "--listen", "tcp://127.0.0.1:*", "--db", bad_db});
+  auto r = run_process({binary(), "--listen", "tcp://127.0.0.1:*", "--db", bad_db, "--insecure"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err.rfind("limen-collector: ", 0), 0U) << r.err;
   EXPECT_NE(r.err.find(bad_db), std::string::npos) << r.err;
@@ -83,7 +83,7 @@ TEST_F(CollectorBinaryTest, StartupErrorsAreOneLineAndExitOne) {
 
   const auto not_sqlite = (dir_ / "notes.txt").string();
   std::ofstream(not_sqlite) << std::string(200, 'x');
-  r = run_process({binary(), "--listen", "tcp://127.0.0.1:*", "--db", not_sqlite});
+  r = run_process({binary(), "--listen", "tcp://127.0.0.1:*", "--db", not_sqlite, "--insecure"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(not_sqlite), std::string::npos) << r.err;
 
@@ -91,7 +91,7 @@ TEST_F(CollectorBinaryTest, StartupErrorsAreOneLineAndExitOne) {
   zmq::socket_t holder(context, zmq::socket_type::pull);
   holder.bind("tcp://127.0.0.1:*");
   const auto taken = holder.get(zmq::sockopt::last_endpoint);
-  r = run_process({binary(), "--listen", taken, "--db", db_});
+  r = run_process({binary(), "--listen", taken, "--db", db_, "--insecure"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find(taken), std::string::npos) << r.err;
   EXPECT_EQ(std::count(r.err.begin(), r.err.end(), '\n'), 1) << r.err;

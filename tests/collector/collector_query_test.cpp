@@ -259,24 +259,53 @@ CommandLine parse(std::vector<std::string> args) {
 
 TEST(CollectorCli, RunOptions) {
   auto c = parse({"--listen", "tcp://127.0.0.1:*", "--db", "x.db", "--batch-size", "10",
-                  "--batch-interval-ms", "50", "--quiet"});
+                  "--batch-interval-ms", "50", "--quiet", "--insecure"});
   ASSERT_EQ(c.command, Command::Run) << c.text;
   EXPECT_EQ(c.collector.listen, "tcp://127.0.0.1:*");
   EXPECT_EQ(c.collector.db_path, "x.db");
   EXPECT_EQ(c.collector.batch_size, 10U);
   EXPECT_EQ(c.collector.batch_interval, std::chrono::milliseconds(50));
   EXPECT_TRUE(c.collector.quiet);
-  c = parse({"--listen", "tcp://127.0.0.1:*", "--db", "x.db"});
-  ASSERT_EQ(c.command, Command::Run);
+  EXPECT_TRUE(c.collector.insecure);
+  c = parse({"--listen", "tcp://127.0.0.1:*", "--db", "x.db", "--key", "k", "--allow", "a"});
+  ASSERT_EQ(c.command, Command::Run) << c.text;
   EXPECT_EQ(c.collector.batch_size, 500U);
   EXPECT_FALSE(c.collector.quiet);
+  EXPECT_FALSE(c.collector.insecure);
+  EXPECT_EQ(c.collector.key_dir, "k");
+  EXPECT_EQ(c.collector.allow, "a");
+}
+
+// Plain text only when asked for; CURVE needs both the key pair and the allow list.
+TEST(CollectorCli, SecurityOptions) {
+  const std::vector<std::string> base{"--listen", "tcp://127.0.0.1:*", "--db", "x.db"};
+  auto with = [&](std::vector<std::string> extra) {
+    auto args = base;
+    args.insert(args.end(), extra.begin(), extra.end());
+    return parse(args);
+  };
+  auto c = with({});
+  ASSERT_EQ(c.command, Command::Error);
+  EXPECT_NE(c.text.find("--key DIR and --allow FILE_OR_DIR are required"), std::string::npos)
+      << c.text;
+  EXPECT_NE(c.text.find("--insecure"), std::string::npos) << c.text;
+  EXPECT_EQ(with({"--key", "k"}).command, Command::Error);
+  EXPECT_EQ(with({"--allow", "a"}).command, Command::Error);
+  c = with({"--insecure", "--key", "k"});
+  ASSERT_EQ(c.command, Command::Error);
+  EXPECT_NE(c.text.find("--insecure cannot be combined"), std::string::npos) << c.text;
+  c = parse({"keygen", "--out", "/tmp/k"});
+  ASSERT_EQ(c.command, Command::Keygen) << c.text;
+  EXPECT_EQ(c.keygen_dir, "/tmp/k");
+  EXPECT_EQ(parse({"keygen"}).command, Command::Error);
+  EXPECT_EQ(parse({"keygen", "--help"}).command, Command::Help);
 }
 
 TEST(CollectorCli, RunErrors) {
   EXPECT_EQ(parse({"--db", "x.db"}).command, Command::Error);
   EXPECT_EQ(parse({"--listen", "tcp://*:1"}).command, Command::Error);
   for (const char* bad : {"0", "-1", "abc", "10x", "2000000"}) {
-    const auto c = parse({"--listen", "tcp://*:1", "--db", "x", "--batch-size", bad});
+    const auto c = parse({"--listen", "tcp://*:1", "--db", "x", "--batch-size", bad, "--insecure"});
     EXPECT_EQ(c.command, Command::Error) << bad;
     EXPECT_NE(c.text.find("--batch-size"), std::string::npos);
   }
@@ -290,7 +319,7 @@ TEST(CollectorCli, ConfigFileWithCommandLineOverride) {
   const auto dir = limen::testing::make_temp_dir("collector-cli");
   const auto conf = (dir / "collector.conf").string();
   std::ofstream(conf) << "# comment\nlisten = tcp://127.0.0.1:5555\ndb = /tmp/a.db\n"
-                         "batch-size = 42\nquiet = true\n";
+                         "batch-size = 42\nquiet = true\ninsecure = true\n";
   auto c = parse({"--config", conf, "--db", "/tmp/b.db"});
   ASSERT_EQ(c.command, Command::Run) << c.text;
   EXPECT_EQ(c.collector.listen, "tcp://127.0.0.1:5555");

@@ -46,7 +46,7 @@ class CollectorReceiverTest : public ::testing::Test {
 
 TEST_F(CollectorReceiverTest, StoresValidEventsAndCountsEveryKindOfBadInput) {
   std::string error;
-  auto receiver = Receiver::bind("tcp://127.0.0.1:*", *store_, error);
+  auto receiver = Receiver::bind("tcp://127.0.0.1:*", *store_, ReceiverSecurity::insecure(), error);
   ASSERT_NE(receiver, nullptr) << error;
   ASSERT_EQ(receiver->endpoint().rfind("tcp://127.0.0.1:", 0), 0U) << receiver->endpoint();
   ASSERT_EQ(receiver->endpoint().find('*'), std::string::npos);
@@ -117,7 +117,7 @@ TEST_F(CollectorReceiverTest, StoresValidEventsAndCountsEveryKindOfBadInput) {
 TEST_F(CollectorReceiverTest, ManyEventsOverIpcAreAllStored) {
   const auto endpoint = "ipc://" + (dir_ / "collector.sock").string();
   std::string error;
-  auto receiver = Receiver::bind(endpoint, *store_, error);
+  auto receiver = Receiver::bind(endpoint, *store_, ReceiverSecurity::insecure(), error);
   ASSERT_NE(receiver, nullptr) << error;
   EXPECT_EQ(receiver->endpoint(), endpoint);
   std::atomic<bool> stop{false};
@@ -138,15 +138,15 @@ TEST_F(CollectorReceiverTest, ManyEventsOverIpcAreAllStored) {
 
 TEST_F(CollectorReceiverTest, BindErrorsNameTheEndpoint) {
   std::string error;
-  auto first = Receiver::bind("tcp://127.0.0.1:*", *store_, error);
+  auto first = Receiver::bind("tcp://127.0.0.1:*", *store_, ReceiverSecurity::insecure(), error);
   ASSERT_NE(first, nullptr) << error;
   const auto taken = first->endpoint();
-  EXPECT_EQ(Receiver::bind(taken, *store_, error), nullptr);
+  EXPECT_EQ(Receiver::bind(taken, *store_, ReceiverSecurity::insecure(), error), nullptr);
   EXPECT_NE(error.find(taken), std::string::npos) << error;
   EXPECT_NE(error.find("in use"), std::string::npos) << error;
   for (const std::string bad : {"bogus://x", "tcp://no-such-host.invalid:1", "tcp://127.0.0.1"}) {
     error.clear();
-    EXPECT_EQ(Receiver::bind(bad, *store_, error), nullptr) << bad;
+    EXPECT_EQ(Receiver::bind(bad, *store_, ReceiverSecurity::insecure(), error), nullptr) << bad;
     EXPECT_NE(error.find(bad), std::string::npos) << error;
   }
 }

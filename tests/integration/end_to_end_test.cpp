@@ -8,6 +8,7 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <set>
+#include <sstream>
 
 #include "tests/integration/binaries.h"
 #include "tests/support/process.h"
@@ -43,11 +44,31 @@ std::set<Id> ids_of_type(const std::vector<Json>& events, const std::string& typ
   return ids;
 }
 
+std::string public_key_line(const std::filesystem::path& file) {
+  std::istringstream lines(slurp(file));
+  std::string line;
+  while (std::getline(lines, line))
+    if (!line.empty() && line.size() == 40) return line;
+  return {};
+}
+
+// Both probes and the collector with their own CURVE keys, each probe listed under its name.
 TEST(EndToEnd, CollectorStoresExactlyTheFindingsOfTwoProbes) {
   const auto dir = make_temp_dir("e2e");
   const auto db = (dir / "findings.db").string();
-  BackgroundProcess collector(
-      {collector_binary(), "--listen", "tcp://127.0.0.1:*", "--db", db});
+  const auto keys = dir / "keys";
+  ASSERT_EQ(run_process({collector_binary(), "keygen", "--out", (keys / "collector").string()})
+                .exit_code, 0);
+  std::ofstream allow(dir / "probes.allow");
+  for (const char* name : {"probe-a", "probe-b"}) {
+    auto r = run_process({probe_binary(), "keygen", "--out", (keys / name).string()});
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    allow << "# " << name << "\n" << name << " " << public_key_line(keys / name / "public.key") << "\n";
+  }
+  allow.close();
+  BackgroundProcess collector({collector_binary(), "--listen", "tcp://127.0.0.1:*", "--db", db,
+                               "--key", (keys / "collector").string(), "--allow",
+                               (dir / "probes.allow").string()});
   const std::string listening =
       collector.wait_for_stdout_line("listening on", std::chrono::seconds(20));
   ASSERT_FALSE(listening.empty()) << "the collector did not start";
@@ -65,7 +86,9 @@ TEST(EndToEnd, CollectorStoresExactlyTheFindingsOfTwoProbes) {
   for (const auto& r : runs) {
     std::vector<std::string> argv{probe_binary(), "--rules", rules, "--name", r.name,
                                   "--eve", r.eve, "--collector", endpoint,
-                                  "--spool", (dir / ("spool-" + r.name)).string()};
+                                  "--spool", (dir / ("spool-" + r.name)).string(),
+                                  "--collector-key", (keys / "collector" / "public.key").string(),
+                                  "--key", (keys / r.name).string()};
     for (const auto& c : r.captures) {
       argv.push_back("-r");
       argv.push_back(c);

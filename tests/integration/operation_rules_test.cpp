@@ -49,7 +49,8 @@ TEST(OperationRules, ReadOnlyVendorZoneFlagsChangesAndNothingElse) {
   const auto rules = (dir / "read-only.rules").string();
   std::ofstream(rules) << kRules;
   const auto db = (dir / "findings.db").string();
-  BackgroundProcess collector({collector_binary(), "--listen", "tcp://127.0.0.1:*", "--db", db});
+  BackgroundProcess collector(
+      {collector_binary(), "--listen", "tcp://127.0.0.1:*", "--db", db, "--insecure"});
   const auto listening = collector.wait_for_stdout_line("listening on", std::chrono::seconds(20));
   ASSERT_FALSE(listening.empty()) << "the collector did not start";
   const auto from = listening.find("tcp://");
@@ -57,7 +58,7 @@ TEST(OperationRules, ReadOnlyVendorZoneFlagsChangesAndNothingElse) {
 
   for (const auto& c : kCases) {
     auto r = run_process({probe_binary(), "-r", (shared / "ics" / c.capture).string(), "--rules",
-                          rules, "--name", c.probe, "--collector", endpoint, "--quiet",
+                          rules, "--name", c.probe, "--collector", endpoint, "--insecure", "--quiet",
                           "--spool", (dir / "spool").string()});
     ASSERT_EQ(r.exit_code, 0) << c.capture << ": " << r.err;
   }
