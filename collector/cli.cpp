@@ -16,6 +16,7 @@ namespace po = boost::program_options;
 
 constexpr std::size_t kMaxBatchSize = 1'000'000;
 constexpr std::int64_t kMaxBatchIntervalMs = 3'600'000;
+constexpr std::int64_t kMaxRetentionDays = 36'500;
 
 constexpr const char* kRunUsage =
     R"(limen-collector: receives events from Limen probes and stores them in SQLite.
@@ -104,6 +105,9 @@ CommandLine parse_run(int argc, const char* const* argv) {
        "commit after this many events...")
       ("batch-interval-ms", po::value<std::string>()->value_name("MS")->default_value("1000"),
        "...or after this many milliseconds, whichever comes first")
+      ("retention-days", po::value<std::string>()->value_name("DAYS")->default_value("183"),
+       "delete events received more than DAYS ago, a little at a time while receiving; "
+       "0 keeps everything")
       ("key", po::value<std::string>()->value_name("DIR"),
        "the collector's CURVE key pair: DIR/secret.key (mode 0600), made by keygen")
       ("allow", po::value<std::string>()->value_name("FILE_OR_DIR"),
@@ -154,6 +158,11 @@ CommandLine parse_run(int argc, const char* const* argv) {
   if (!interval || *interval <= 0 || *interval > kMaxBatchIntervalMs)
     return error("--batch-interval-ms must be 1.." + std::to_string(kMaxBatchIntervalMs));
   c.batch_interval = std::chrono::milliseconds(*interval);
+  const auto retention = number<std::int64_t>(vm["retention-days"].as<std::string>());
+  if (!retention || *retention < 0 || *retention > kMaxRetentionDays)
+    return error("--retention-days must be 0 (keep everything) .. " +
+                 std::to_string(kMaxRetentionDays));
+  c.retention_days = static_cast<int>(*retention);
   return out;
 }
 

@@ -19,6 +19,7 @@ struct CollectorConfig {
   std::string db_path;
   std::size_t batch_size = 500;
   std::chrono::milliseconds batch_interval{1000};
+  int retention_days = 183;  // 0: keep everything
   bool quiet = false;
   // CURVE: the collector's key pair folder and the probes allowed (with the name each may use),
   // or plain text when `insecure`.

@@ -29,7 +29,10 @@ int run_collector(const limen::collector::CollectorConfig& config) {
   using namespace limen::collector;
   install_signal_handlers();
   std::string error;
-  const StoreOptions options{config.batch_size, config.batch_interval};
+  StoreOptions options;
+  options.batch_size = config.batch_size;
+  options.batch_interval = config.batch_interval;
+  options.retention = std::chrono::hours(24 * config.retention_days);
   auto store = Store::open(config.db_path, options, error);
   if (!store) {
     std::cerr << "limen-collector: " << error << '\n';

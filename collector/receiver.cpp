@@ -38,7 +38,7 @@ std::string zmq_error() { return zmq_strerror(zmq_errno()); }
 
 }  // namespace
 
-Receiver::Receiver(Store& store) : store_(store) {
+Receiver::Receiver(Store& store) : store_(store), wall_clock_(wall_clock_us) {
   for (auto& part : parts_) zmq_msg_init(&part);
   zmq_msg_init(&overflow_);
 }
@@ -160,7 +160,7 @@ void Receiver::handle(std::size_t frames) {
       return;
     }
   }
-  const auto result = store_.add(envelope, Store::Clock::now(), wall_clock_us());
+  const auto result = store_.add(envelope, Store::Clock::now(), wall_clock_());
   note_result(peer, envelope, result);
   if (result == AddResult::InvalidJson) {
     report("rejected event " + std::string(envelope.probe) + " run " +
@@ -227,7 +227,9 @@ void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
 }
 
 void Receiver::commit_if_due() {
-  store_.commit_if_due(Store::Clock::now());
+  const auto now = Store::Clock::now();
+  store_.prune_if_due(wall_clock_(), now);
+  store_.commit_if_due(now);
   settle();
 }
 
@@ -324,7 +326,8 @@ std::string Receiver::summary() const {
          n(s.other) + "), duplicates " + n(s.duplicates) + ", gaps " + n(s.gaps) + ", late " +
          n(s.late) + ", rejected " + n(rejected()) + " (frames " + n(counters_.bad_frames) +
          ", version " + n(counters_.bad_version) + ", envelope " + n(counters_.bad_envelope) +
-         ", json " + n(s.invalid_json) + "), failed " + n(s.failed) + ", acknowledgements " +
+         ", json " + n(s.invalid_json) + "), failed " + n(s.failed) + ", pruned " + n(s.pruned) +
+         ", acknowledgements " +
          n(counters_.acks) + ", refused " + n(a.refused()) + " (unknown key " + n(a.unknown_key) +
          ", handshake " + n(a.handshake) + ", wrong name " + n(a.wrong_name) + ")";
 }

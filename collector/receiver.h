@@ -18,6 +18,7 @@
 #include <atomic>
 #include <chrono>
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <memory>
 #include <optional>
@@ -78,6 +79,10 @@ class Receiver {
   // keeps it quiet.
   void run(const std::atomic<bool>& stop, std::ostream* log);
 
+  // The collector's wall clock, microseconds since the epoch: what the store records as the time
+  // of reception and counts retention from. Tests move it.
+  void set_wall_clock(std::function<std::int64_t()> clock) { wall_clock_ = std::move(clock); }
+
   [[nodiscard]] const ReceiverCounters& counters() const { return counters_; }
   // Refused connections and events by cause; all zero in plain text.
   [[nodiscard]] AuthCounters auth_counters() const;
@@ -126,6 +131,7 @@ class Receiver {
   std::uint64_t log_in_window_ = 0, log_suppressed_ = 0;
   std::map<std::string, Peer, std::less<>> peers_;
   std::unique_ptr<PeerAuth> auth_;  // null in plain text
+  std::function<std::int64_t()> wall_clock_;
   std::uint64_t commits_seen_ = 0;
 };
 

@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstring>
 
 #include <filesystem>
@@ -13,7 +14,9 @@ namespace limen::collector {
 namespace {
 
 // Every event table keeps the position (probe, run, seq), the event time as integer microseconds
-// plus the original text, and the raw JSON as received. run and seq are unsigned 64-bit on the
+// plus the original text, the raw JSON as received, and when the collector received it
+// (received_us, collector clock: retention counts from there, so a replay of an old capture is
+// kept as long as a live one). run and seq are unsigned 64-bit on the
 // wire and stored as the same bits in SQLite's signed INTEGER.
 constexpr const char* kSchemaSql = R"sql(
 CREATE TABLE IF NOT EXISTS findings (
@@ -26,8 +29,10 @@ CREATE TABLE IF NOT EXISTS findings (
   src_ip TEXT, src_port INTEGER, dest_ip TEXT, dest_port INTEGER,
   proto TEXT, app_proto TEXT, flow_id INTEGER, community_id TEXT,
   raw TEXT NOT NULL,
+  received_us INTEGER,
   UNIQUE (probe, run, seq));
 CREATE INDEX IF NOT EXISTS findings_time ON findings (time_us);
+CREATE INDEX IF NOT EXISTS findings_received ON findings (received_us);
 CREATE INDEX IF NOT EXISTS findings_probe ON findings (probe, time_us);
 CREATE INDEX IF NOT EXISTS findings_rule ON findings (rule_id);
 CREATE INDEX IF NOT EXISTS findings_severity ON findings (severity_level);
@@ -45,8 +50,10 @@ CREATE TABLE IF NOT EXISTS flows (
   state TEXT, reason TEXT, src_zone TEXT, dest_zone TEXT, boundary INTEGER,
   verdict TEXT, rule_id INTEGER,
   raw TEXT NOT NULL,
+  received_us INTEGER,
   UNIQUE (probe, run, seq));
 CREATE INDEX IF NOT EXISTS flows_time ON flows (time_us);
+CREATE INDEX IF NOT EXISTS flows_received ON flows (received_us);
 CREATE INDEX IF NOT EXISTS flows_probe ON flows (probe, time_us);
 CREATE INDEX IF NOT EXISTS flows_rule ON flows (rule_id);
 CREATE INDEX IF NOT EXISTS flows_src_ip ON flows (src_ip);
@@ -58,8 +65,10 @@ CREATE TABLE IF NOT EXISTS events (
   time_us INTEGER, time TEXT,
   event_type TEXT, note TEXT,
   raw TEXT NOT NULL,
+  received_us INTEGER,
   UNIQUE (probe, run, seq));
 CREATE INDEX IF NOT EXISTS events_time ON events (time_us);
+CREATE INDEX IF NOT EXISTS events_received ON events (received_us);
 CREATE INDEX IF NOT EXISTS events_probe ON events (probe, time_us);
 CREATE INDEX IF NOT EXISTS events_type ON events (event_type, time_us);
 
@@ -70,6 +79,19 @@ CREATE TABLE IF NOT EXISTS probes (
   duplicates INTEGER NOT NULL, gaps INTEGER NOT NULL,
   PRIMARY KEY (name, run));
 )sql";
+
+// Version 1 -> 2: the time each event was received, for retention. Rows stored before the upgrade
+// count as received at the upgrade, so none is pruned earlier than promised.
+std::string upgrade_1_to_2(std::int64_t now_us) {
+  std::string sql = "BEGIN IMMEDIATE;";
+  for (const char* table : {"findings", "flows", "events"}) {
+    const std::string t(table);
+    sql += "ALTER TABLE " + t + " ADD COLUMN received_us INTEGER;UPDATE " + t +
+           " SET received_us = " + std::to_string(now_us) + ";CREATE INDEX IF NOT EXISTS " + t +
+           "_received ON " + t + " (received_us);";
+  }
+  return sql + "PRAGMA user_version=2;COMMIT;";
+}
 
 std::string describe(const std::string& path, const std::string& cause) {
   return "database " + path + ": " + cause;
@@ -135,7 +157,16 @@ std::optional<Db> open_store_database(const std::string& path, std::string& erro
       return std::nullopt;
     }
   }
-  if (*version < kSchemaVersion) {
+  if (*version == 1) {
+    const auto now_us = std::chrono::duration_cast<std::chrono::microseconds>(
+                            std::chrono::system_clock::now().time_since_epoch())
+                            .count();
+    if (cause = db->exec(upgrade_1_to_2(now_us).c_str()); !cause.empty()) {
+      (void)db->exec("ROLLBACK");
+      error = describe(path, "cannot upgrade schema 1 to 2: " + cause);
+      return std::nullopt;
+    }
+  } else if (*version < kSchemaVersion) {
     // Version 0 is a new file (or one we never finished creating): create everything in one
     // transaction so a crash half way leaves version 0 and is retried on the next start.
     const std::string create = std::string("BEGIN IMMEDIATE;") + kSchemaSql +
@@ -164,7 +195,8 @@ std::optional<Db> open_query_database(const std::string& path, std::string& erro
   (void)db->exec("PRAGMA busy_timeout=5000");
   const auto version = read_version(*db, path, error);
   if (!version || !check_not_newer(*version, path, error)) return std::nullopt;
-  if (*version < kSchemaVersion) {
+  // Queries read only what every version has: an older file is read as it is.
+  if (*version < 1) {
     error = describe(path, "not a limen-collector database (no schema)");
     return std::nullopt;
   }

@@ -11,7 +11,8 @@
 
 namespace limen::collector {
 
-inline constexpr std::int64_t kSchemaVersion = 1;
+// 2: received_us on every event table (retention). A version 1 file is upgraded in place.
+inline constexpr std::int64_t kSchemaVersion = 2;
 
 // For the receiver: opens or creates `path` read-write and brings the schema to kSchemaVersion.
 // On failure returns nullopt with `error` naming the file and the cause.

@@ -42,18 +42,19 @@ std::optional<std::int64_t> flag(std::optional<bool> value) {
 constexpr std::string_view kInsertFinding =
     "INSERT OR IGNORE INTO findings (probe, run, seq, time_us, time, kind, rule_id, action, "
     "severity, severity_level, message, src_zone, dest_zone, rule_location, src_ip, src_port, "
-    "dest_ip, dest_port, proto, app_proto, flow_id, community_id, raw) VALUES (?1, ?2, ?3, ?4, "
-    "?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23)";
+    "dest_ip, dest_port, proto, app_proto, flow_id, community_id, raw, received_us) VALUES (?1, "
+    "?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, "
+    "?22, ?23, ?24)";
 constexpr std::string_view kInsertFlow =
     "INSERT OR IGNORE INTO flows (probe, run, seq, time_us, time, src_ip, src_port, dest_ip, "
     "dest_port, proto, app_proto, flow_id, community_id, start_us, start, end_us, \"end\", age, "
     "pkts_toserver, pkts_toclient, bytes_toserver, bytes_toclient, state, reason, src_zone, "
-    "dest_zone, boundary, verdict, rule_id, raw) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, "
-    "?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, ?26, ?27, "
-    "?28, ?29, ?30)";
+    "dest_zone, boundary, verdict, rule_id, raw, received_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, "
+    "?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20, ?21, ?22, ?23, ?24, ?25, "
+    "?26, ?27, ?28, ?29, ?30, ?31)";
 constexpr std::string_view kInsertEvent =
-    "INSERT OR IGNORE INTO events (probe, run, seq, time_us, time, event_type, note, raw) "
-    "VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)";
+    "INSERT OR IGNORE INTO events (probe, run, seq, time_us, time, event_type, note, raw, "
+    "received_us) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)";
 constexpr std::string_view kExists =
     "SELECT 1 FROM findings WHERE probe = ?1 AND run = ?2 AND seq = ?3 UNION ALL "
     "SELECT 1 FROM flows WHERE probe = ?1 AND run = ?2 AND seq = ?3 UNION ALL "
@@ -66,6 +67,18 @@ constexpr std::string_view kSaveProbe =
     "gaps) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name, run) DO UPDATE SET "
     "last_seen_us = excluded.last_seen_us, last_seq = excluded.last_seq, "
     "received = excluded.received, duplicates = excluded.duplicates, gaps = excluded.gaps";
+
+// Retention deletes by rowid through the received_us index, a bounded number at a time.
+constexpr std::string_view kPruneFindings =
+    "DELETE FROM findings WHERE id IN (SELECT id FROM findings WHERE received_us < ?1 LIMIT ?2)";
+constexpr std::string_view kPruneFlows =
+    "DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE received_us < ?1 LIMIT ?2)";
+constexpr std::string_view kPruneEvents =
+    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_us < ?1 LIMIT ?2)";
+// A (probe, run) last heard of before the cutoff has no event left to describe.
+constexpr std::string_view kPruneProbes =
+    "DELETE FROM probes WHERE rowid IN (SELECT rowid FROM probes WHERE last_seen_us < ?1 "
+    "LIMIT ?2)";
 
 }  // namespace
 
@@ -92,6 +105,10 @@ bool Store::prepare_statements(std::string& error) {
                                                          {&exists_, kExists},
                                                          {&load_probe_, kLoadProbe},
                                                          {&save_probe_, kSaveProbe},
+                                                         {&prune_findings_, kPruneFindings},
+                                                         {&prune_flows_, kPruneFlows},
+                                                         {&prune_events_, kPruneEvents},
+                                                         {&prune_probes_, kPruneProbes},
                                                          {&begin_, "BEGIN IMMEDIATE"},
                                                          {&commit_, "COMMIT"},
                                                          {&rollback_, "ROLLBACK"}};
@@ -132,6 +149,7 @@ AddResult Store::add(const wire::Envelope& envelope, Clock::time_point now, std:
     return AddResult::InvalidJson;
   }
   bool inserted = false;
+  received_us_ = wall_us;
   if (!insert(envelope, inserted)) {
     ++counters_.failed;
     return AddResult::Failed;
@@ -264,6 +282,7 @@ bool Store::insert_finding(const wire::Envelope& envelope, bool& inserted) {
   s.bind_int(21, c.flow_id);
   s.bind_text(22, view(c.community_id));
   s.bind_text(23, envelope.event_json);
+  s.bind_int(24, received_us_);
   return run_insert(s, inserted);
 }
 
@@ -301,6 +320,7 @@ bool Store::insert_flow(const wire::Envelope& envelope, bool& inserted) {
   s.bind_text(28, view(f.verdict));
   s.bind_int(29, f.rule_id);
   s.bind_text(30, envelope.event_json);
+  s.bind_int(31, received_us_);
   return run_insert(s, inserted);
 }
 
@@ -318,6 +338,7 @@ bool Store::insert_event(const wire::Envelope& envelope, bool& inserted) {
     s.bind_text(7, std::string_view(record_.note));
   }
   s.bind_text(8, envelope.event_json);
+  s.bind_int(9, received_us_);
   return run_insert(s, inserted);
 }
 
@@ -390,6 +411,40 @@ bool Store::commit() {
   ++commits_;
   if (probes_.size() > kMaxProbeStates) probes_.clear();
   return true;
+}
+
+std::uint64_t Store::prune(std::int64_t cutoff_us, std::size_t limit, Clock::time_point now) {
+  if (!begin(now)) return 0;
+  std::uint64_t removed = 0;
+  for (Statement* stmt : {&prune_findings_, &prune_flows_, &prune_events_, &prune_probes_}) {
+    stmt->bind_int(1, cutoff_us);
+    stmt->bind_int(2, static_cast<std::int64_t>(limit));
+    const int rc = stmt->step();
+    stmt->reset();
+    if (rc != SQLITE_DONE) {
+      fail("cannot prune");
+      return removed;
+    }
+    const auto n = static_cast<std::uint64_t>(db_.changes());
+    // The probes table is bookkeeping, not records: count only events.
+    if (stmt != &prune_probes_) removed += n;
+  }
+  // A pruned (probe, run) must not be saved back from memory with its old counts.
+  for (auto it = probes_.begin(); it != probes_.end();)
+    it = !it->second.dirty && it->second.last_seen_us < cutoff_us ? probes_.erase(it)
+                                                                  : std::next(it);
+  counters_.pruned = saturating_add(counters_.pruned, removed);
+  return removed;
+}
+
+void Store::prune_if_due(std::int64_t wall_us, Clock::time_point now) {
+  if (options_.retention.count() == 0 || now < next_prune_) return;
+  const std::int64_t keep_us =
+      std::chrono::duration_cast<std::chrono::microseconds>(options_.retention).count();
+  const std::size_t limit = options_.prune_batch == 0 ? 1 : options_.prune_batch;
+  const std::uint64_t removed = prune(wall_us - keep_us, limit, now);
+  // A full step means more may be left: the next step comes at the next turn of the loop.
+  next_prune_ = removed >= limit ? now : now + options_.prune_interval;
 }
 
 void Store::fail(const std::string& what) { last_error_ = what + ": " + db_.last_error(); }

@@ -25,6 +25,12 @@ namespace limen::collector {
 struct StoreOptions {
   std::size_t batch_size = 500;
   std::chrono::milliseconds batch_interval{1000};
+  // Retention: events received longer ago than this are deleted (0: kept for ever), at most
+  // prune_batch rows per table at a time, every prune_interval, or at once again while there is
+  // more to delete, so that ingestion goes on between the steps.
+  std::chrono::hours retention{183 * 24};
+  std::size_t prune_batch = 2000;
+  std::chrono::milliseconds prune_interval{60'000};
 };
 
 struct StoreCounters {
@@ -39,6 +45,7 @@ struct StoreCounters {
   std::uint64_t late = 0;  // events that arrived after a later one (filled a gap)
   std::uint64_t invalid_json = 0;
   std::uint64_t failed = 0;  // lost to a database error (insert or commit)
+  std::uint64_t pruned = 0;  // events deleted by retention
   [[nodiscard]] std::uint64_t stored() const { return findings + flows + stats + other; }
 };
 
@@ -58,6 +65,14 @@ class Store {
   // Stores one event. `now` drives batching; `wall_us` (microseconds since the epoch) is what
   // the probes table records as first and last seen.
   AddResult add(const wire::Envelope& envelope, Clock::time_point now, std::int64_t wall_us);
+  // Retention: deletes at most `limit` rows of each event table received before `cutoff_us`
+  // (collector clock, microseconds since the epoch), inside the open batch (begun if need be), so
+  // the deletion commits with the events around it. Returns how many events it deleted; fewer
+  // than `limit` per table means nothing older is left.
+  std::uint64_t prune(std::int64_t cutoff_us, std::size_t limit, Clock::time_point now);
+  // Runs one retention step when one is due (options' retention and prune_interval); `wall_us`
+  // is the collector's clock.
+  void prune_if_due(std::int64_t wall_us, Clock::time_point now);
   // Commits when the open batch is full or has waited batch_interval.
   void commit_if_due(Clock::time_point now);
   // Commits the open batch, if any. False (and last_error()) when the commit failed.
@@ -111,6 +126,9 @@ class Store {
   StoreOptions options_;
   Statement insert_finding_, insert_flow_, insert_event_, exists_, load_probe_, save_probe_;
   Statement begin_, commit_, rollback_;
+  Statement prune_findings_, prune_flows_, prune_events_, prune_probes_;
+  std::int64_t received_us_ = 0;  // wall clock of the event being inserted
+  Clock::time_point next_prune_{};
   ProbeMap probes_;
   EventRecord record_;
   std::string parse_error_;

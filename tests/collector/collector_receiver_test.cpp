@@ -136,6 +136,58 @@ TEST_F(CollectorReceiverTest, ManyEventsOverIpcAreAllStored) {
   EXPECT_EQ(committed("SELECT COUNT(*) FROM events"), static_cast<std::int64_t>(kEvents));
 }
 
+// Retention with the collector's clock moved forward past it: the events received before the
+// jump disappear, step by step, while the events that keep arriving are all stored.
+TEST(CollectorRetention, OldRecordsDisappearWhileIngestionContinues) {
+  const auto dir = limen::testing::make_temp_dir("collector-retention");
+  const auto path = (dir / "events.db").string();
+  StoreOptions options;
+  options.batch_size = 100;
+  options.batch_interval = std::chrono::milliseconds(20);
+  options.retention = std::chrono::hours(183 * 24);
+  options.prune_batch = 40;
+  options.prune_interval = std::chrono::milliseconds(10);
+  std::string error;
+  auto store = Store::open(path, options, error);
+  ASSERT_NE(store, nullptr) << error;
+  auto receiver = Receiver::bind("tcp://127.0.0.1:*", *store, ReceiverSecurity::insecure(), error);
+  ASSERT_NE(receiver, nullptr) << error;
+  static std::atomic<std::int64_t> now_us{1'780'000'000'000'000};  // 2026-05-28
+  receiver->set_wall_clock([] { return now_us.load(); });
+  std::atomic<bool> stop{false};
+  std::thread thread([&] { receiver->run(stop, nullptr); });
+  const auto count = [&](const std::string& where) {
+    auto db = open_query_database(path, error);
+    return db ? db->query_int("SELECT COUNT(*) FROM events WHERE " + where, error).value_or(-1)
+              : -1;
+  };
+  const auto wait_for = [&](const std::string& where, std::int64_t n) {
+    for (int i = 0; i < 1000 && count(where) != n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return count(where);
+  };
+  ZmqSender sender(receiver->endpoint());
+  constexpr std::uint64_t kOld = 400, kNew = 400;
+  for (std::uint64_t seq = 1; seq <= kOld; ++seq) sender.send("plant-a", 1, seq, testing::stats_json());
+  ASSERT_EQ(wait_for("seq <= 400", kOld), static_cast<std::int64_t>(kOld));
+  // 184 days later, as far as the collector can tell.
+  now_us += std::int64_t{184} * 24 * 3600 * 1'000'000;
+  for (std::uint64_t seq = kOld + 1; seq <= kOld + kNew; ++seq) {
+    sender.send("plant-a", 1, seq, testing::stats_json());
+    if (seq % 50 == 0) std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  EXPECT_EQ(wait_for("seq <= 400", 0), 0);
+  EXPECT_EQ(wait_for("seq > 400", kNew), static_cast<std::int64_t>(kNew));
+  sender.close();
+  stop = true;
+  thread.join();
+  EXPECT_EQ(store->counters().pruned, kOld);
+  EXPECT_EQ(store->counters().stats, kOld + kNew);
+  receiver.reset();
+  store.reset();
+  std::filesystem::remove_all(dir);
+}
+
 TEST_F(CollectorReceiverTest, BindErrorsNameTheEndpoint) {
   std::string error;
   auto first = Receiver::bind("tcp://127.0.0.1:*", *store_, ReceiverSecurity::insecure(), error);

@@ -207,15 +207,86 @@ TEST_F(CollectorStoreTest, RefusesANewerSchema) {
     std::string error;
     auto db = Db::open(path_, Db::Mode::ReadWriteCreate, error);
     ASSERT_TRUE(db);
-    ASSERT_EQ(db->exec("PRAGMA user_version = 2"), "");
+    ASSERT_EQ(db->exec("PRAGMA user_version = 3"), "");
   }
   std::string error;
   EXPECT_EQ(Store::open(path_, {}, error), nullptr);
-  EXPECT_NE(error.find("schema version 2 is newer"), std::string::npos) << error;
+  EXPECT_NE(error.find("schema version 3 is newer"), std::string::npos) << error;
   EXPECT_NE(error.find(path_), std::string::npos) << error;
   error.clear();
   EXPECT_FALSE(open_query_database(path_, error).has_value());
   EXPECT_NE(error.find("newer"), std::string::npos) << error;
+}
+
+// Retention counts from reception: each step deletes at most the batch from each table, only
+// what was received before the cutoff, and the rows left are exactly the younger ones.
+TEST_F(CollectorStoreTest, PruneDeletesWhatWasReceivedBeforeTheCutoffInBoundedSteps) {
+  auto store = open();
+  const auto add_at = [&](std::uint64_t seq, const std::string& json, std::int64_t received_us) {
+    return store->add(wire::Envelope{"plant-a", 5, seq, json}, Clock::now(), received_us);
+  };
+  for (std::uint64_t seq = 1; seq <= 30; ++seq) {
+    const std::string json = seq % 3 == 0   ? finding_json(FindingSample{})
+                             : seq % 3 == 1 ? testing::flow_json()
+                                            : testing::stats_json();
+    ASSERT_EQ(add_at(seq, json, seq <= 21 ? 1'000 : 9'000), AddResult::Stored);
+  }
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(store->prune(5'000, 4, Clock::now()), 12U);  // 4 from each of the three tables
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(committed("SELECT (SELECT COUNT(*) FROM findings) + (SELECT COUNT(*) FROM flows) + "
+                      "(SELECT COUNT(*) FROM events)"),
+            18);
+  EXPECT_EQ(store->prune(5'000, 100, Clock::now()), 9U);
+  EXPECT_EQ(store->prune(5'000, 100, Clock::now()), 0U);
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(committed("SELECT COUNT(*) FROM findings WHERE received_us = 9000"), 3);
+  EXPECT_EQ(committed("SELECT (SELECT COUNT(*) FROM findings) + (SELECT COUNT(*) FROM flows) + "
+                      "(SELECT COUNT(*) FROM events)"),
+            9);
+  EXPECT_EQ(committed("SELECT MIN(seq) FROM (SELECT seq FROM findings UNION ALL SELECT seq FROM "
+                      "flows UNION ALL SELECT seq FROM events)"),
+            22);
+  EXPECT_EQ(store->counters().pruned, 21U);
+  // The (probe, run) is still heard from, so its bookkeeping stays.
+  EXPECT_EQ(committed("SELECT COUNT(*) FROM probes"), 1);
+  EXPECT_EQ(store->prune(10'000, 100, Clock::now()), 9U);
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(committed("SELECT COUNT(*) FROM probes"), 0);
+}
+
+// A version 1 file (no received_us) is upgraded in place; its rows count as received at the
+// upgrade, so none is pruned earlier than promised.
+TEST_F(CollectorStoreTest, UpgradesAVersionOneDatabase) {
+  {
+    auto store = open();
+    ASSERT_EQ(add(*store, 1, finding_json(FindingSample{})), AddResult::Stored);
+    ASSERT_TRUE(store->commit());
+  }
+  {
+    std::string error;
+    auto db = Db::open(path_, Db::Mode::ReadWriteCreate, error);
+    ASSERT_TRUE(db) << error;
+    for (const char* table : {"findings", "flows", "events"}) {
+      const std::string t(table);
+      ASSERT_EQ(db->exec(("DROP INDEX " + t + "_received; ALTER TABLE " + t +
+                          " DROP COLUMN received_us").c_str()),
+                "");
+    }
+    ASSERT_EQ(db->exec("PRAGMA user_version = 1"), "");
+  }
+  const auto before = std::chrono::duration_cast<std::chrono::microseconds>(
+                          std::chrono::system_clock::now().time_since_epoch())
+                          .count();
+  auto store = open();
+  ASSERT_NE(store, nullptr);
+  EXPECT_EQ(committed("PRAGMA user_version"), 2);
+  EXPECT_EQ(committed("SELECT COUNT(*) FROM findings WHERE received_us >= " +
+                      std::to_string(before)),
+            1);
+  EXPECT_EQ(add(*store, 2, finding_json(FindingSample{})), AddResult::Stored);
+  ASSERT_TRUE(store->commit());
+  EXPECT_EQ(committed("SELECT COUNT(*) FROM findings"), 2);
 }
 
 TEST_F(CollectorStoreTest, RefusesAFileThatIsNotADatabase) {
