@@ -101,7 +101,7 @@ CommandLine parse_run(int argc, const char* const* argv) {
        "SQLite database file (created when absent)")
       ("config", po::value<std::string>()->value_name("FILE"),
        "file of `name = value` lines with the same option names; the command line wins")
-      ("batch-size", po::value<std::string>()->value_name("N")->default_value("500"),
+      ("batch-size", po::value<std::string>()->value_name("N")->default_value("5000"),
        "commit after this many events...")
       ("batch-interval-ms", po::value<std::string>()->value_name("MS")->default_value("1000"),
        "...or after this many milliseconds, whichever comes first")

@@ -17,7 +17,7 @@ namespace limen::collector {
 struct CollectorConfig {
   std::string listen;
   std::string db_path;
-  std::size_t batch_size = 500;
+  std::size_t batch_size = 5000;
   std::chrono::milliseconds batch_interval{1000};
   int retention_days = 183;  // 0: keep everything
   bool quiet = false;

@@ -1,8 +1,9 @@
 #include "collector/event_record.h"
 
+#include <simdjson.h>
+
 #include <array>
 #include <limits>
-#include <nlohmann/json.hpp>
 
 #include "common/ip_address.h"
 #include "common/timestamp.h"
@@ -10,48 +11,68 @@
 namespace limen::collector {
 namespace {
 
-using nlohmann::json;
+using simdjson::dom::element;
+using simdjson::dom::element_type;
+using simdjson::dom::object;
 
 constexpr std::array<std::string_view, 4> kSeverityNames = {"low", "medium", "high", "critical"};
 
-const json* member(const json& object, const char* name) {
-  const auto it = object.find(name);
-  return it == object.end() ? nullptr : &*it;
+std::optional<element> member(object o, std::string_view name) {
+  element value;
+  if (o.at_key(name).get(value) != simdjson::SUCCESS) return std::nullopt;
+  return value;
 }
 
-std::optional<std::string> text(const json& object, const char* name) {
-  const json* value = member(object, name);
-  if (value == nullptr || !value->is_string()) return std::nullopt;
-  return value->get_ref<const std::string&>();
+std::optional<std::string> text(object o, std::string_view name) {
+  std::string_view value;
+  const auto m = member(o, name);
+  if (!m || m->get_string().get(value) != simdjson::SUCCESS) return std::nullopt;
+  return std::string(value);
 }
 
 // Integers only: a float or an unsigned value beyond int64 is treated as absent rather than
 // silently rounded into a different number.
-std::optional<std::int64_t> integer(const json& object, const char* name) {
-  const json* value = member(object, name);
-  if (value == nullptr) return std::nullopt;
-  if (value->is_number_unsigned()) {
-    const auto u = value->get<std::uint64_t>();
+std::optional<std::int64_t> integer(object o, std::string_view name) {
+  const auto m = member(o, name);
+  if (!m) return std::nullopt;
+  if (m->type() == element_type::INT64) return std::int64_t(*m);
+  if (m->type() == element_type::UINT64) {
+    const auto u = std::uint64_t(*m);
     if (u > static_cast<std::uint64_t>(std::numeric_limits<std::int64_t>::max()))
       return std::nullopt;
     return static_cast<std::int64_t>(u);
   }
-  if (value->is_number_integer()) return value->get<std::int64_t>();
   return std::nullopt;
 }
 
-std::optional<double> number(const json& object, const char* name) {
-  const json* value = member(object, name);
-  if (value == nullptr || !value->is_number()) return std::nullopt;
-  return value->get<double>();
+std::optional<double> number(object o, std::string_view name) {
+  const auto m = member(o, name);
+  if (!m) return std::nullopt;
+  switch (m->type()) {
+    case element_type::INT64:
+      return static_cast<double>(std::int64_t(*m));
+    case element_type::UINT64:
+      return static_cast<double>(std::uint64_t(*m));
+    case element_type::DOUBLE:
+      return double(*m);
+    default:
+      return std::nullopt;
+  }
 }
 
 // Addresses are stored in canonical text so `--address` matches however the probe spelled them.
-std::optional<std::string> address(const json& object, const char* name) {
-  auto raw = text(object, name);
+std::optional<std::string> address(object o, std::string_view name) {
+  auto raw = text(o, name);
   if (!raw) return raw;
   if (const auto parsed = IpAddress::parse(*raw)) return parsed->to_string();
   return raw;
+}
+
+std::optional<object> child(object o, std::string_view name) {
+  object value;
+  const auto m = member(o, name);
+  if (!m || m->get_object().get(value) != simdjson::SUCCESS) return std::nullopt;
+  return value;
 }
 
 std::optional<std::int64_t> time_of(const std::optional<std::string>& value) {
@@ -66,7 +87,7 @@ void add_note(std::string& note, std::string_view what) {
   note += what;
 }
 
-void read_common(const json& event, CommonFields& out) {
+void read_common(object event, CommonFields& out) {
   out.src_ip = address(event, "src_ip");
   out.dest_ip = address(event, "dest_ip");
   out.proto = text(event, "proto");
@@ -78,9 +99,9 @@ void read_common(const json& event, CommonFields& out) {
 }
 
 // A finding needs what the analyst filters and reads on: kind and a known severity.
-bool read_finding(const json& event, FindingFields& out, std::string& note) {
-  const json* body = member(event, "finding");
-  if (body == nullptr || !body->is_object()) {
+bool read_finding(object event, FindingFields& out, std::string& note) {
+  const auto body = child(event, "finding");
+  if (!body) {
     add_note(note, "finding without a \"finding\" object");
     return false;
   }
@@ -102,9 +123,9 @@ bool read_finding(const json& event, FindingFields& out, std::string& note) {
   return true;
 }
 
-bool read_flow(const json& event, FlowFields& out, std::string& note) {
-  const json* body = member(event, "flow");
-  if (body == nullptr || !body->is_object()) {
+bool read_flow(object event, FlowFields& out, std::string& note) {
+  const auto body = child(event, "flow");
+  if (!body) {
     add_note(note, "flow without a \"flow\" object");
     return false;
   }
@@ -123,11 +144,18 @@ bool read_flow(const json& event, FlowFields& out, std::string& note) {
   out.dest_zone = text(*body, "dest_zone");
   out.verdict = text(*body, "verdict");
   out.rule_id = integer(*body, "rule_id");
-  const json* boundary = member(*body, "boundary");
-  out.boundary = boundary != nullptr && boundary->is_boolean()
-                     ? std::optional<bool>(boundary->get<bool>())
+  bool boundary = false;
+  const auto m = member(*body, "boundary");
+  out.boundary = m && m->get_bool().get(boundary) == simdjson::SUCCESS
+                     ? std::optional<bool>(boundary)
                      : std::nullopt;
   return true;
+}
+
+// One parser per thread, reused: after the first events it allocates nothing more.
+simdjson::dom::parser& parser() {
+  thread_local simdjson::dom::parser instance;
+  return instance;
 }
 
 }  // namespace
@@ -140,13 +168,15 @@ std::optional<int> severity_level(std::string_view name) {
 }
 
 bool parse_event(std::string_view text_in, EventRecord& out, std::string& error) {
-  // allow_exceptions = false: a parse error yields a discarded value instead of a throw.
-  const json event = json::parse(text_in.begin(), text_in.end(), nullptr, false);
-  if (event.is_discarded()) {
-    error = "invalid JSON";
+  element root;
+  // The input is not padded as simdjson wants: it copies it into its own padded buffer.
+  const auto code = parser().parse(text_in.data(), text_in.size(), true).get(root);
+  if (code != simdjson::SUCCESS) {
+    error = code == simdjson::DEPTH_ERROR ? "JSON nested deeper than 1024 levels" : "invalid JSON";
     return false;
   }
-  if (!event.is_object()) {
+  object event;
+  if (root.get_object().get(event) != simdjson::SUCCESS) {
     error = "event is not a JSON object";
     return false;
   }

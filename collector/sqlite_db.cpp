@@ -87,6 +87,10 @@ Db& Db::operator=(Db&& other) noexcept {
 Db::~Db() { sqlite3_close_v2(db_); }
 
 std::optional<Db> Db::open(const std::string& path, Mode mode, std::string& error) {
+  // Before SQLite's first use: no memory statistics, so no global mutex around every allocation
+  // (5% of the receiver's time at full ingestion). Refused harmlessly once SQLite is running.
+  static const int kNoMemoryStatistics = sqlite3_config(SQLITE_CONFIG_MEMSTATUS, 0);
+  (void)kNoMemoryStatistics;
   sqlite3* raw = nullptr;
   const int flags =
       mode == Mode::ReadOnly ? SQLITE_OPEN_READONLY : (SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE);

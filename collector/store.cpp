@@ -68,13 +68,18 @@ constexpr std::string_view kSaveProbe =
     "last_seen_us = excluded.last_seen_us, last_seq = excluded.last_seq, "
     "received = excluded.received, duplicates = excluded.duplicates, gaps = excluded.gaps";
 
-// Retention deletes by rowid through the received_us index, a bounded number at a time.
+// Retention looks at each table's oldest `limit` rows (ids grow with reception) and deletes
+// those received before the cutoff, with no index of its own to keep up. A row received with a
+// clock set back holds the rows behind it until it expires itself: late, never early.
 constexpr std::string_view kPruneFindings =
-    "DELETE FROM findings WHERE id IN (SELECT id FROM findings WHERE received_us < ?1 LIMIT ?2)";
+    "DELETE FROM findings WHERE id IN (SELECT id FROM findings ORDER BY id LIMIT ?2) AND "
+    "received_us < ?1";
 constexpr std::string_view kPruneFlows =
-    "DELETE FROM flows WHERE id IN (SELECT id FROM flows WHERE received_us < ?1 LIMIT ?2)";
+    "DELETE FROM flows WHERE id IN (SELECT id FROM flows ORDER BY id LIMIT ?2) AND "
+    "received_us < ?1";
 constexpr std::string_view kPruneEvents =
-    "DELETE FROM events WHERE id IN (SELECT id FROM events WHERE received_us < ?1 LIMIT ?2)";
+    "DELETE FROM events WHERE id IN (SELECT id FROM events ORDER BY id LIMIT ?2) AND "
+    "received_us < ?1";
 // A (probe, run) last heard of before the cutoff has no event left to describe.
 constexpr std::string_view kPruneProbes =
     "DELETE FROM probes WHERE rowid IN (SELECT rowid FROM probes WHERE last_seen_us < ?1 "
@@ -93,6 +98,10 @@ std::unique_ptr<Store> Store::open(const std::string& path, const StoreOptions& 
     error = "database " + path + ": " + cause;
     return nullptr;
   }
+  // The log is copied into the file by a thread of its own; if that cannot start, SQLite's
+  // automatic checkpoints stay on (slower, as correct).
+  store->checkpointer_ = Checkpointer::start(path, std::chrono::milliseconds(200), cause);
+  if (store->checkpointer_) (void)store->db_.exec("PRAGMA wal_autocheckpoint=0");
   return store;
 }
 

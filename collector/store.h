@@ -16,6 +16,7 @@
 #include <string_view>
 #include <utility>
 
+#include "collector/checkpointer.h"
 #include "collector/event_record.h"
 #include "collector/sqlite_db.h"
 #include "common/wire.h"
@@ -23,7 +24,7 @@
 namespace limen::collector {
 
 struct StoreOptions {
-  std::size_t batch_size = 500;
+  std::size_t batch_size = 5000;
   std::chrono::milliseconds batch_interval{1000};
   // Retention: events received longer ago than this are deleted (0: kept for ever), at most
   // prune_batch rows per table at a time, every prune_interval, or at once again while there is
@@ -129,6 +130,7 @@ class Store {
   Statement prune_findings_, prune_flows_, prune_events_, prune_probes_;
   std::int64_t received_us_ = 0;  // wall clock of the event being inserted
   Clock::time_point next_prune_{};
+  std::unique_ptr<Checkpointer> checkpointer_;  // null: SQLite checkpoints on this thread
   ProbeMap probes_;
   EventRecord record_;
   std::string parse_error_;

@@ -131,12 +131,16 @@ TEST(CollectorEventRecord, NonObjectsAreRejected) {
   }
 }
 
-TEST(CollectorEventRecord, DeepNestingDoesNotCrash) {
-  // The wire format allows 1 MiB events; a hostile one can be all brackets.
+TEST(CollectorEventRecord, DeepNestingIsRefusedWithoutCrashing) {
+  // The wire format allows 1 MiB events; a hostile one can be all brackets. No probe nests
+  // anywhere near 1024 levels, so such an event is refused, not stored.
   const std::string deep = "{\"a\":" + std::string(200'000, '[') + std::string(200'000, ']') + "}";
   EventRecord record;
   std::string error;
-  EXPECT_TRUE(parse_event(deep, record, error));
+  EXPECT_FALSE(parse_event(deep, record, error));
+  EXPECT_EQ(error, "JSON nested deeper than 1024 levels");
+  const std::string shallow = "{\"a\":" + std::string(500, '[') + std::string(500, ']') + "}";
+  EXPECT_TRUE(parse_event(shallow, record, error)) << error;
   EXPECT_EQ(record.table, EventTable::Event);
 }
 

@@ -269,7 +269,7 @@ TEST(CollectorCli, RunOptions) {
   EXPECT_TRUE(c.collector.insecure);
   c = parse({"--listen", "tcp://127.0.0.1:*", "--db", "x.db", "--key", "k", "--allow", "a"});
   ASSERT_EQ(c.command, Command::Run) << c.text;
-  EXPECT_EQ(c.collector.batch_size, 500U);
+  EXPECT_EQ(c.collector.batch_size, 5000U);
   EXPECT_FALSE(c.collector.quiet);
   EXPECT_FALSE(c.collector.insecure);
   EXPECT_EQ(c.collector.key_dir, "k");

@@ -269,7 +269,7 @@ TEST_F(CollectorStoreTest, UpgradesAVersionOneDatabase) {
     ASSERT_TRUE(db) << error;
     for (const char* table : {"findings", "flows", "events"}) {
       const std::string t(table);
-      ASSERT_EQ(db->exec(("DROP INDEX " + t + "_received; ALTER TABLE " + t +
+      ASSERT_EQ(db->exec(("ALTER TABLE " + t +
                           " DROP COLUMN received_us").c_str()),
                 "");
     }
