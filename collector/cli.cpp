@@ -51,17 +51,22 @@ usage error.
 constexpr const char* kQueryUsage = R"(limen-collector query: prints stored events.
 
 Usage:
-  limen-collector query --db PATH [filters] [--json] [--count]
+  limen-collector query --db PATH [filters] [--json | --csv] [--count | --follow]
 
 By default prints the newest 100 findings, oldest first, as a table. Times are RFC 3339
 ("2026-03-02T08:00:00Z", offsets allowed) or a date ("2026-03-02", midnight UTC);
 --since is inclusive, --until exclusive. --json prints the events exactly as the probes
-sent them, one per line. The database may be queried while the collector runs.
+sent them, one per line (EVE JSON, for jq and tools written for Suricata's EVE); --csv prints
+one line per event under a header. --follow keeps printing new events as they arrive. The
+database may be queried while the collector runs.
 
 Examples:
   limen-collector query --db events.db
   limen-collector query --db events.db --severity high --since 2026-03-02
   limen-collector query --db events.db --address 10.1.2.3 --json
+  limen-collector query --db events.db --address 10.20.0.0/16 --zone plc_cell --operation write
+  limen-collector query --db events.db --protocol modbus --csv --limit 0 > findings.csv
+  limen-collector query --db events.db --severity high --json --follow
   limen-collector query --db events.db --type flow --probe plant-a --limit 0
   limen-collector query --db events.db --rule 12 --count
 
@@ -174,7 +179,9 @@ CommandLine parse_query(int argc, const char* const* argv) {
        "SQLite database written by limen-collector")
       ("type", po::value<std::string>()->value_name("TYPE")->default_value("finding"),
        "finding, flow or stats")
-      ("json", po::bool_switch(), "print the stored events as JSON lines")
+      ("json", po::bool_switch(), "print the stored events as JSON lines (EVE, as the probes sent them)")
+      ("csv", po::bool_switch(), "print CSV (RFC 4180) with a header line")
+      ("follow", po::bool_switch(), "after the answer, print new events as they arrive (Ctrl-C ends)")
       ("count", po::bool_switch(), "print only the number of matching events")
       ("since", po::value<std::string>()->value_name("TIME"), "events at or after this time")
       ("until", po::value<std::string>()->value_name("TIME"), "events before this time")
@@ -183,8 +190,15 @@ CommandLine parse_query(int argc, const char* const* argv) {
        "findings or flows of this rule id (0 = the default policy)")
       ("severity", po::value<std::string>()->value_name("LEVEL"),
        "findings of at least this severity: low, medium, high, critical")
-      ("address", po::value<std::string>()->value_name("IP"),
-       "findings or flows with this address as source or destination")
+      ("address", po::value<std::string>()->value_name("IP[/BITS]"),
+       "findings or flows with this address, or an address in this network (CIDR), as source or "
+       "destination")
+      ("zone", po::value<std::string>()->value_name("NAME"),
+       "findings or flows with this zone as source or destination zone")
+      ("protocol", po::value<std::string>()->value_name("NAME"),
+       "findings or flows of this transport (tcp, udp ...) or application (modbus, dnp3 ...)")
+      ("operation", po::value<std::string>()->value_name("OP"),
+       "findings about this operation (write, stop, program ...)")
       ("limit", po::value<std::string>()->value_name("N")->default_value("100"),
        "the newest N events; 0 = all")
       ("help", "show this help");
@@ -203,7 +217,12 @@ CommandLine parse_query(int argc, const char* const* argv) {
   auto& q = out.query;
   if (vm.count("db") == 0U) return error("query: --db PATH is required");
   q.db_path = vm["db"].as<std::string>();
-  q.json = vm["json"].as<bool>();
+  if (vm["json"].as<bool>() && vm["csv"].as<bool>())
+    return error("query: --json and --csv cannot be combined");
+  q.format = vm["json"].as<bool>()  ? QueryFormat::Json
+             : vm["csv"].as<bool>() ? QueryFormat::Csv
+                                    : QueryFormat::Table;
+  q.follow = vm["follow"].as<bool>();
   q.count = vm["count"].as<bool>();
   const auto type = vm["type"].as<std::string>();
   if (type == "finding") {
@@ -238,9 +257,27 @@ CommandLine parse_query(int argc, const char* const* argv) {
   }
   if (vm.count("address") != 0U) {
     const auto text = vm["address"].as<std::string>();
-    const auto address = IpAddress::parse(text);
-    if (!address) return error("query: --address '" + text + "' is not an IP address");
+    const auto slash = text.find('/');
+    const auto address = IpAddress::parse(std::string_view(text).substr(0, slash));
+    if (!address)
+      return error("query: --address '" + text + "' is not an IP address or a network (CIDR)");
     q.address = address->to_string();
+    if (slash != std::string::npos) {
+      const auto bits = number<int>(text.substr(slash + 1));
+      const int max = address->is_v4() ? 32 : 128;
+      if (!bits || *bits < 0 || *bits > max)
+        return error("query: --address '" + text + "': the prefix must be 0.." +
+                     std::to_string(max) + " bits");
+      if (*bits < max) q.address_prefix = *bits;
+    }
+  }
+  for (const char* name : {"zone", "protocol", "operation"}) {
+    if (vm.count(name) == 0U) continue;
+    const auto text = vm[name].as<std::string>();
+    if (text.empty()) return error(std::string("query: --") + name + " needs a value");
+    (std::string_view(name) == "zone"       ? q.zone
+     : std::string_view(name) == "protocol" ? q.protocol
+                                            : q.operation) = text;
   }
   const auto limit_text = vm["limit"].as<std::string>();
   const auto limit = number<std::uint64_t>(limit_text);

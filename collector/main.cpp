@@ -82,7 +82,8 @@ int main(int argc, char** argv) {
       return 2;
     case Command::Query: {
       std::string error;
-      if (!limen::collector::run_query(parsed.query, std::cout, error)) {
+      if (parsed.query.follow) install_signal_handlers();  // Ctrl-C ends --follow cleanly
+      if (!limen::collector::run_query(parsed.query, std::cout, error, &g_stop)) {
         std::cerr << "limen-collector: " << error << '\n';
         return 1;
       }

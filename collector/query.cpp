@@ -6,7 +6,10 @@
 #include <limits>
 #include <nlohmann/json.hpp>
 #include <string_view>
+#include <thread>
 #include <vector>
+
+#include "common/ip_address.h"
 
 #include "collector/schema.h"
 
@@ -51,6 +54,45 @@ const char* columns_of(QueryType type) {
       return "raw, time, probe";
   }
   return "raw";
+}
+
+// CSV: one header line, then one line per event; machine-friendly columns (addresses, ports
+// and zones apart).
+std::vector<std::string> csv_header(QueryType type) {
+  switch (type) {
+    case QueryType::Finding:
+      return {"time",      "probe",     "severity", "rule_id", "kind",     "src_ip", "src_port",
+              "src_zone",  "dest_ip",   "dest_port", "dest_zone", "app_proto", "message"};
+    case QueryType::Flow:
+      return {"time",      "probe",         "verdict",        "rule_id",        "src_ip",
+              "src_port",  "src_zone",      "dest_ip",        "dest_port",      "dest_zone",
+              "proto",     "app_proto",     "pkts_toserver",  "pkts_toclient",  "bytes_toserver",
+              "bytes_toclient", "state",    "reason"};
+    case QueryType::Stats:
+      return {"time", "probe", "stats"};
+  }
+  return {};
+}
+
+// RFC 4180 quoting; a cell a spreadsheet would run as a formula (= + - @ first) gets a leading
+// apostrophe, since cells come from the network.
+std::string csv_cell(std::string_view text) {
+  std::string cell(text);
+  if (!cell.empty() && (cell[0] == '=' || cell[0] == '+' || cell[0] == '-' || cell[0] == '@') &&
+      cell.find_first_not_of("0123456789.-") != std::string::npos)
+    cell.insert(0, 1, '\'');
+  if (cell.find_first_of(",\"\r\n") == std::string::npos) return cell;
+  std::string quoted = "\"";
+  for (const char c : cell) {
+    if (c == '"') quoted += '"';
+    quoted += c;
+  }
+  return quoted + '"';
+}
+
+void print_csv_line(const std::vector<std::string>& cells, std::ostream& out) {
+  for (std::size_t i = 0; i < cells.size(); ++i) out << (i == 0 ? "" : ",") << csv_cell(cells[i]);
+  out << "\r\n";
 }
 
 // Cells come from the network: control characters would let a hostile event rewrite the
@@ -138,6 +180,14 @@ std::vector<std::string> table_row(QueryType type, const Row& r) {
   return {};
 }
 
+std::vector<std::string> csv_row(QueryType type, const Row& r) {
+  std::vector<std::string> cells;
+  const int columns = type == QueryType::Finding ? 14 : type == QueryType::Flow ? 19 : 3;
+  for (int i = 1; i < columns; ++i) cells.push_back(r.text(i, ""));
+  if (type == QueryType::Stats) cells.back() = table_row(type, r).back();
+  return cells;
+}
+
 void print_table(const std::vector<std::vector<std::string>>& rows, std::ostream& out) {
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& row : rows) {
@@ -196,13 +246,56 @@ Where build_where(const QueryOptions& o) {
   if (o.probe) w.add_text("probe = @", *o.probe);
   if (o.rule_id) w.add_int("rule_id = ?", *o.rule_id);
   if (o.min_severity) w.add_int("severity_level >= ?", *o.min_severity);
-  if (o.address) w.add_text("(src_ip = @ OR dest_ip = @)", *o.address);
+  if (o.address && o.address_prefix)
+    w.add_text("(limen_in_net(src_ip, @) OR limen_in_net(dest_ip, @))", *o.address);
+  else if (o.address)
+    w.add_text("(src_ip = @ OR dest_ip = @)", *o.address);
+  if (o.zone) w.add_text("(src_zone = @ OR dest_zone = @)", *o.zone);
+  if (o.protocol && o.type == QueryType::Stats) {
+  } else if (o.protocol) {
+    w.add_text("(lower(proto) = lower(@) OR app_proto = @)", *o.protocol);
+  }
+  if (o.operation)
+    w.add_text("(json_extract(raw, '$.operation') = @ OR "
+               "json_extract(raw, '$.finding.operation') = @)",
+               *o.operation);
   return w;
+}
+
+// limen_in_net(ADDRESS_TEXT, _): 1 when the address lies in the query's network. The network
+// itself comes through the function's user data, parsed once; the second argument only ties
+// the call to the bound parameter for readability of the SQL.
+struct Network {
+  IpAddress base;
+  int prefix = 0;
+  [[nodiscard]] bool contains(const IpAddress& ip) const {
+    if (ip.family() != base.family()) return false;
+    const auto a = ip.bytes(), b = base.bytes();
+    int bits = prefix;
+    for (std::size_t i = 0; i < a.size() && bits > 0; ++i, bits -= 8) {
+      const auto mask = static_cast<std::uint8_t>(bits >= 8 ? 0xFF : 0xFF << (8 - bits));
+      if ((a[i] & mask) != (b[i] & mask)) return false;
+    }
+    return true;
+  }
+};
+
+void in_net(sqlite3_context* context, int /*args*/, sqlite3_value** values) {
+  const auto* network = static_cast<const Network*>(sqlite3_user_data(context));
+  const unsigned char* text = sqlite3_value_text(values[0]);
+  const auto ip = text == nullptr
+                      ? std::nullopt
+                      : IpAddress::parse(reinterpret_cast<const char*>(text));
+  sqlite3_result_int(context, ip && network->contains(*ip) ? 1 : 0);
 }
 
 }  // namespace
 
 std::string check_query(const QueryOptions& o) {
+  if (o.zone && o.type == QueryType::Stats) return "--zone applies to findings and flows";
+  if (o.protocol && o.type == QueryType::Stats) return "--protocol applies to findings and flows";
+  if (o.operation && o.type != QueryType::Finding) return "--operation applies to findings only";
+  if (o.follow && o.count) return "--follow and --count cannot be combined";
   if (o.min_severity && o.type != QueryType::Finding) return "--severity applies to findings only";
   if (o.rule_id && o.type == QueryType::Stats) return "--rule applies to findings and flows";
   if (o.address && o.type == QueryType::Stats) return "--address applies to findings and flows";
@@ -210,16 +303,67 @@ std::string check_query(const QueryOptions& o) {
   return {};
 }
 
-bool run_query(const QueryOptions& o, std::ostream& out, std::string& error) {
+namespace {
+
+// Prints the rows `stmt` yields in the chosen format; returns the highest id seen (column
+// `id_column`), or `last_id` when none.
+std::int64_t print_rows(const QueryOptions& o, Statement& stmt, int id_column,
+                        std::int64_t last_id, bool header, std::ostream& out, int& rc) {
+  std::vector<std::vector<std::string>> rows;
+  if (o.format == QueryFormat::Table && header) rows.push_back(table_header(o.type));
+  if (o.format == QueryFormat::Csv && header) print_csv_line(csv_header(o.type), out);
+  std::size_t printed = 0;
+  while ((rc = stmt.step()) == SQLITE_ROW) {
+    last_id = std::max(last_id, stmt.column_int(id_column));
+    ++printed;
+    if (o.format == QueryFormat::Json) {
+      // Stored events are valid JSON, so any line break is whitespace between tokens; folding
+      // it keeps one event per line.
+      std::string line(stmt.column_text(0));
+      std::replace_if(
+          line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+      out << line << '\n';
+    } else if (o.format == QueryFormat::Csv) {
+      print_csv_line(csv_row(o.type, Row(stmt)), out);
+    } else {
+      rows.push_back(table_row(o.type, Row(stmt)));
+    }
+  }
+  if (o.format == QueryFormat::Table) {
+    if (printed == 0 && header) {
+      out << "no " << plural_of(o.type) << '\n';
+    } else if (printed > 0) {
+      print_table(rows, out);
+    }
+  }
+  out.flush();
+  return last_id;
+}
+
+}  // namespace
+
+bool run_query(const QueryOptions& o, std::ostream& out, std::string& error,
+               const std::atomic<bool>* stop, std::chrono::milliseconds poll) {
   if (auto why = check_query(o); !why.empty()) {
     error = why;
     return false;
   }
   auto db = open_query_database(o.db_path, error);
   if (!db) return false;
+  Network network;
+  if (o.address && o.address_prefix) {
+    network.base = IpAddress::parse(*o.address).value_or(IpAddress{});
+    network.prefix = *o.address_prefix;
+    if (auto why = db->create_function("limen_in_net", 2, in_net, &network); !why.empty()) {
+      error = "database " + o.db_path + ": " + why;
+      return false;
+    }
+  }
   const Where where = build_where(o);
   const std::string table = table_of(o.type);
-  const std::string columns = columns_of(o.type);
+  // id last, so that the view's column numbers stay those of columns_of().
+  const std::string columns = std::string(columns_of(o.type)) + ", id";
+  const int id_column = o.type == QueryType::Finding ? 14 : o.type == QueryType::Flow ? 19 : 3;
   std::string sql;
   if (o.count) {
     sql = "SELECT COUNT(*) FROM " + table + where.sql();
@@ -228,7 +372,7 @@ bool run_query(const QueryOptions& o, std::ostream& out, std::string& error) {
   } else {
     // The newest `limit` rows, then put back in time order.
     const auto limit = std::min<std::uint64_t>(o.limit, std::numeric_limits<std::int64_t>::max());
-    sql = "SELECT " + columns + " FROM (SELECT id, time_us, " + columns + " FROM " + table +
+    sql = "SELECT " + columns + " FROM (SELECT time_us, " + columns + " FROM " + table +
           where.sql() + " ORDER BY time_us DESC, id DESC LIMIT " + std::to_string(limit) +
           ") ORDER BY time_us, id";
   }
@@ -239,35 +383,41 @@ bool run_query(const QueryOptions& o, std::ostream& out, std::string& error) {
     return false;
   }
   where.bind(stmt);
-  std::vector<std::vector<std::string>> rows;
-  if (!o.json && !o.count) rows.push_back(table_header(o.type));
-  int rc = SQLITE_ROW;
-  while ((rc = stmt.step()) == SQLITE_ROW) {
-    if (o.count) {
-      out << stmt.column_int(0) << '\n';
-    } else if (o.json) {
-      // Stored events are valid JSON, so any line break is whitespace between tokens; folding
-      // it keeps one event per line.
-      std::string line(stmt.column_text(0));
-      std::replace_if(
-          line.begin(), line.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-      out << line << '\n';
-    } else {
-      rows.push_back(table_row(o.type, Row(stmt)));
+  int rc = SQLITE_DONE;
+  if (o.count) {
+    while ((rc = stmt.step()) == SQLITE_ROW) out << stmt.column_int(0) << '\n';
+    out.flush();
+  } else {
+    std::int64_t last_id = 0;
+    {
+      // Where following starts: the newest row now, whatever the first answer printed.
+      std::string why;
+      last_id = db->query_int("SELECT COALESCE(MAX(id), 0) FROM " + table, why).value_or(0);
+    }
+    last_id = print_rows(o, stmt, id_column, last_id, true, out, rc);
+    if (rc == SQLITE_DONE && o.follow) {
+      // New rows in arrival order (ids grow with reception), whatever their own timestamps.
+      const std::string follow_sql = "SELECT " + columns + " FROM " + table + where.sql() +
+                                     (where.sql().empty() ? " WHERE " : " AND ") +
+                                     "id > ?99 ORDER BY id";
+      Statement next = db->prepare(follow_sql, cause);
+      if (!next.valid()) {
+        error = "database " + o.db_path + ": " + cause;
+        return false;
+      }
+      while (rc == SQLITE_DONE && (stop == nullptr || !stop->load())) {
+        std::this_thread::sleep_for(poll);
+        where.bind(next);
+        next.bind_int(99, last_id);
+        last_id = print_rows(o, next, id_column, last_id, false, out, rc);
+        next.reset();
+      }
     }
   }
   if (rc != SQLITE_DONE) {
     error = "database " + o.db_path + ": " + db->last_error();
     return false;
   }
-  if (!o.json && !o.count) {
-    if (rows.size() == 1) {
-      out << "no " << plural_of(o.type) << '\n';
-    } else {
-      print_table(rows, out);
-    }
-  }
-  out.flush();
   return true;
 }
 

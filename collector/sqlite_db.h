@@ -9,7 +9,9 @@
 #include <string_view>
 
 struct sqlite3;
+struct sqlite3_context;
 struct sqlite3_stmt;
+struct sqlite3_value;
 
 namespace limen::collector {
 
@@ -69,6 +71,11 @@ class Db {
   [[nodiscard]] Statement prepare(std::string_view sql, std::string& error);
   // Runs a query that yields one integer (PRAGMA user_version, COUNT(*)); nullopt on error.
   [[nodiscard]] std::optional<std::int64_t> query_int(std::string_view sql, std::string& error);
+
+  // Registers a deterministic SQL function of `args` arguments on this connection; `user` is
+  // what sqlite3_user_data() gives the function and must outlive the connection.
+  using Function = void (*)(sqlite3_context*, int, sqlite3_value**);
+  [[nodiscard]] std::string create_function(const char* name, int args, Function fn, void* user);
 
   [[nodiscard]] std::string last_error() const;
   [[nodiscard]] int changes() const;

@@ -1,6 +1,8 @@
 #include <gtest/gtest.h>
 
+#include <atomic>
 #include <filesystem>
+#include <thread>
 #include <fstream>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -108,6 +110,110 @@ TEST_F(CollectorQueryTest, DefaultIsAFindingsTableInTimeOrder) {
   EXPECT_EQ(out[4].substr(rule_at, 1), "0");
 }
 
+TEST_F(CollectorQueryTest, AddressNetworksZonesAndProtocols) {
+  auto q = base();
+  q.address = "10.0.0.0";
+  q.address_prefix = 24;
+  EXPECT_EQ(count(q), "3\n");
+  q.address = "10.1.0.8";
+  q.address_prefix = 30;  // 10.1.0.8 - 10.1.0.11
+  EXPECT_EQ(count(q), "4\n");
+  q.address = "2001:db8::";
+  q.address_prefix = 32;
+  EXPECT_EQ(count(q), "1\n");
+  q.address_prefix = 0;  // every IPv6 address, and no IPv4 one
+  EXPECT_EQ(count(q), "1\n");
+  q = base();
+  q.zone = "plc_cell";
+  EXPECT_EQ(count(q), "4\n");
+  q.zone = "nowhere";
+  EXPECT_EQ(count(q), "0\n");
+  q = base();
+  q.protocol = "tcp";
+  EXPECT_EQ(count(q), "4\n");
+  q.protocol = "modbus";
+  EXPECT_EQ(count(q), "4\n");
+  q.protocol = "dnp3";
+  EXPECT_EQ(count(q), "0\n");
+  q.type = QueryType::Flow;
+  q.protocol = "modbus";
+  EXPECT_EQ(count(q), "2\n");
+}
+
+TEST_F(CollectorQueryTest, OperationFilterReadsTheStoredEvent) {
+  {
+    std::string error;
+    auto store = Store::open(path_, {}, error);
+    ASSERT_NE(store, nullptr) << error;
+    std::string json = finding_json(FindingSample{});
+    json.insert(json.find("\"finding\":{"), "\"operation\":\"write\",");
+    ASSERT_EQ(store->add(wire::Envelope{"plant-a", 1, 100, json}, Store::Clock::now(), 0),
+              AddResult::Stored);
+    ASSERT_TRUE(store->commit());
+  }
+  auto q = base();
+  q.operation = "write";
+  EXPECT_EQ(count(q), "1\n");
+  q.operation = "stop";
+  EXPECT_EQ(count(q), "0\n");
+}
+
+TEST_F(CollectorQueryTest, CsvHasAHeaderAndQuotesWhatNeedsIt) {
+  {
+    std::string error;
+    auto store = Store::open(path_, {}, error);
+    ASSERT_NE(store, nullptr) << error;
+    auto f = finding("2026-03-04T00:00:00Z", "plant-a", "high", 7, "10.0.0.9", "10.1.0.12");
+    f.message = "=HYPERLINK(\\\"x\\\"), said \\\"who\\\"";
+    ASSERT_EQ(store->add(wire::Envelope{"plant-a", 1, 101, finding_json(f)}, Store::Clock::now(), 0),
+              AddResult::Stored);
+    ASSERT_TRUE(store->commit());
+  }
+  auto q = base();
+  q.format = QueryFormat::Csv;
+  q.address = "10.0.0.9";
+  const auto out = lines(run(q));
+  ASSERT_EQ(out.size(), 2U);
+  EXPECT_EQ(out[0], "time,probe,severity,rule_id,kind,src_ip,src_port,src_zone,dest_ip,dest_port,"
+                    "dest_zone,app_proto,message\r");
+  EXPECT_EQ(out[1], "2026-03-04T00:00:00Z,plant-a,high,7,unauthorized_flow,10.0.0.9,49152,vendor,"
+                    "10.1.0.12,502,plc_cell,modbus,\"'=HYPERLINK(\"\"x\"\"), said \"\"who\"\"\"\r");
+}
+
+TEST_F(CollectorQueryTest, FollowPrintsEachNewEventOnceAsItArrives) {
+  auto q = base();
+  q.format = QueryFormat::Json;
+  q.follow = true;
+  q.min_severity = 3;  // high and critical
+  std::ostringstream out;
+  std::atomic<bool> stop{false};
+  std::string error;
+  bool ok = false;
+  std::thread follower([&] { ok = run_query(q, out, error, &stop, std::chrono::milliseconds(10)); });
+  std::this_thread::sleep_for(std::chrono::milliseconds(100));
+  {
+    std::string why;
+    auto store = Store::open(path_, {}, why);
+    ASSERT_NE(store, nullptr) << why;
+    const auto high = finding_json(finding("2026-01-01T00:00:00Z", "plant-a", "high", 9, "10.0.0.7",
+                                           "10.1.0.10"));  // older than the rest: still shown
+    const auto low = finding_json(finding("2026-03-05T00:00:00Z", "plant-a", "low", 9, "10.0.0.7",
+                                          "10.1.0.10"));
+    store->add(wire::Envelope{"plant-a", 2, 1, high}, Store::Clock::now(), 0);
+    store->add(wire::Envelope{"plant-a", 2, 2, low}, Store::Clock::now(), 0);
+    ASSERT_TRUE(store->commit());
+  }
+  std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  stop = true;
+  follower.join();
+  ASSERT_TRUE(ok) << error;
+  const auto got = lines(out.str());
+  ASSERT_EQ(got.size(), 3U) << out.str();  // the two stored high/critical ones, then the new one
+  EXPECT_EQ(got[0], raw_[0]);
+  EXPECT_EQ(got[1], raw_[1]);
+  EXPECT_NE(got[2].find("2026-01-01T00:00:00Z"), std::string::npos) << got[2];
+}
+
 TEST_F(CollectorQueryTest, ControlCharactersNeverReachTheTerminal) {
   const auto out = run(base());
   EXPECT_EQ(out.find('\x1b'), std::string::npos);
@@ -116,7 +222,7 @@ TEST_F(CollectorQueryTest, ControlCharactersNeverReachTheTerminal) {
 
 TEST_F(CollectorQueryTest, JsonLinesAreTheRawEventsInTimeOrder) {
   auto q = base();
-  q.json = true;
+  q.format = QueryFormat::Json;
   const auto out = lines(run(q));
   ASSERT_EQ(out.size(), 4U);
   EXPECT_EQ(out[0], raw_[0]);
@@ -177,7 +283,7 @@ TEST_F(CollectorQueryTest, TimeWindowIsSinceInclusiveUntilExclusive) {
 
 TEST_F(CollectorQueryTest, LimitKeepsTheNewestInTimeOrder) {
   auto q = base();
-  q.json = true;
+  q.format = QueryFormat::Json;
   q.limit = 2;
   const auto out = lines(run(q));
   ASSERT_EQ(out.size(), 2U);
@@ -206,7 +312,7 @@ TEST_F(CollectorQueryTest, FlowsAndStats) {
   const auto stats = lines(run(q));
   ASSERT_EQ(stats.size(), 2U);
   EXPECT_NE(stats[1].find(R"({"drops":0,"packets":1000})"), std::string::npos) << stats[1];
-  q.json = true;
+  q.format = QueryFormat::Json;
   EXPECT_EQ(run(q), raw_[6] + "\n");
 }
 
@@ -216,9 +322,9 @@ TEST_F(CollectorQueryTest, EmptyResults) {
   EXPECT_EQ(run(q), "no findings\n");
   q.type = QueryType::Flow;
   EXPECT_EQ(run(q), "no flows\n");
-  q.json = true;
+  q.format = QueryFormat::Json;
   EXPECT_EQ(run(q), "");
-  q.json = false;
+  q.format = QueryFormat::Table;
   q.count = true;
   EXPECT_EQ(run(q), "0\n");
 }
@@ -339,13 +445,26 @@ TEST(CollectorCli, QueryOptions) {
   ASSERT_EQ(c.command, Command::Query) << c.text;
   const auto& q = c.query;
   EXPECT_EQ(q.type, QueryType::Flow);
-  EXPECT_TRUE(q.json);
+  EXPECT_EQ(q.format, QueryFormat::Json);
   EXPECT_EQ(q.since->usec, 1772409600LL * 1'000'000);
   EXPECT_EQ(q.until->usec, 1772496000LL * 1'000'000);
   EXPECT_EQ(q.probe, "p");
   EXPECT_EQ(q.rule_id, 0);
   EXPECT_EQ(q.address, "2001:db8::1");
   EXPECT_EQ(q.limit, 0U);
+  c = parse({"query", "--db", "x.db", "--address", "10.20.0.0/16", "--zone", "plc_cell",
+             "--protocol", "modbus", "--operation", "write", "--csv", "--follow"});
+  ASSERT_EQ(c.command, Command::Query) << c.text;
+  EXPECT_EQ(c.query.address, "10.20.0.0");
+  EXPECT_EQ(c.query.address_prefix, 16);
+  EXPECT_EQ(c.query.zone, "plc_cell");
+  EXPECT_EQ(c.query.protocol, "modbus");
+  EXPECT_EQ(c.query.operation, "write");
+  EXPECT_EQ(c.query.format, QueryFormat::Csv);
+  EXPECT_TRUE(c.query.follow);
+  c = parse({"query", "--db", "x.db", "--address", "10.1.2.3/32"});  // one host: no network
+  ASSERT_EQ(c.command, Command::Query) << c.text;
+  EXPECT_FALSE(c.query.address_prefix.has_value());
   c = parse({"query", "--db", "x.db", "--severity", "medium", "--count"});
   ASSERT_EQ(c.command, Command::Query) << c.text;
   EXPECT_EQ(c.query.min_severity, 2);
@@ -363,7 +482,14 @@ TEST(CollectorCli, QueryErrors) {
            {"query", "--db", "x", "--address", "10.0.0.256"},
            {"query", "--db", "x", "--limit", "-5"},
            {"query", "--db", "x", "--rule", "twelve"},
-           {"query", "--db", "x", "--type", "flow", "--severity", "high"}}) {
+           {"query", "--db", "x", "--type", "flow", "--severity", "high"},
+           {"query", "--db", "x", "--address", "10.0.0.0/33"},
+           {"query", "--db", "x", "--address", "2001:db8::/129"},
+           {"query", "--db", "x", "--address", "10.0.0.0/x"},
+           {"query", "--db", "x", "--json", "--csv"},
+           {"query", "--db", "x", "--follow", "--count"},
+           {"query", "--db", "x", "--type", "flow", "--operation", "write"},
+           {"query", "--db", "x", "--type", "stats", "--zone", "vendor"}}) {
     EXPECT_EQ(parse(args).command, Command::Error) << args.back();
   }
   EXPECT_EQ(parse({"query", "--help"}).command, Command::Help);
