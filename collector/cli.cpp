@@ -25,6 +25,7 @@ Usage:
   limen-collector --listen ENDPOINT --db PATH --key DIR --allow FILE_OR_DIR [options]
   limen-collector --listen ENDPOINT --db PATH --insecure [options]
   limen-collector query --db PATH [filters]     (see limen-collector query --help)
+  limen-collector stats --db PATH               (see limen-collector stats --help)
   limen-collector keygen --out DIR              (the collector's key pair)
 
 Probes connect to ENDPOINT (ZeroMQ DEALER -> ROUTER) and send findings, flow records and
@@ -127,8 +128,8 @@ CommandLine parse_run(int argc, const char* const* argv) {
   po::variables_map vm;
   try {
     po::store(po::parse_command_line(argc, argv, options), vm);
-    if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, help_text(kRunUsage, options)};
-    if (vm.count("version") != 0U) return {Command::Version, {}, {}, {}, {}};
+    if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, {}, help_text(kRunUsage, options)};
+    if (vm.count("version") != 0U) return {Command::Version, {}, {}, {}, {}, {}};
     if (vm.count("config") != 0U) {
       const auto path = vm["config"].as<std::string>();
       std::ifstream file(path);
@@ -211,7 +212,7 @@ CommandLine parse_query(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     return error(e.what());
   }
-  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, help_text(kQueryUsage, options)};
+  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, {}, help_text(kQueryUsage, options)};
   CommandLine out;
   out.command = Command::Query;
   auto& q = out.query;
@@ -287,6 +288,49 @@ CommandLine parse_query(int argc, const char* const* argv) {
   return out;
 }
 
+constexpr const char* kStatsUsage = R"(limen-collector stats: what the database says about ingestion and probes.
+
+Usage:
+  limen-collector stats --db PATH [--json]
+
+Prints the events received, stored, rejected and pruned and the connections refused (unknown
+key, failed handshake, a probe writing under another's name), summed over every collector run
+that wrote to PATH; how many events arrived in the last minute and hour; and per probe its
+runs, events, duplicates, gaps and when it was first and last heard from. --json prints the
+same as one JSON object. The database may be read while the collector runs.
+
+Exit status: 0, 1 when the database cannot be read, 2 on a usage error.
+)";
+
+CommandLine parse_stats(int argc, const char* const* argv) {
+  po::options_description options("Options", 100);
+  // clang-format off
+  options.add_options()
+      ("db", po::value<std::string>()->value_name("PATH"), "SQLite database written by limen-collector")
+      ("json", po::bool_switch(), "one JSON object instead of text")
+      ("help", "show this help");
+  // clang-format on
+  po::variables_map vm;
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return error(std::string("stats: ") + e.what());
+  }
+  if (vm.count("help") != 0U) {
+    CommandLine out;
+    out.command = Command::Help;
+    out.text = help_text(kStatsUsage, options);
+    return out;
+  }
+  if (vm.count("db") == 0U) return error("stats: --db PATH is required");
+  CommandLine out;
+  out.command = Command::Stats;
+  out.stats.db_path = vm["db"].as<std::string>();
+  out.stats.json = vm["json"].as<bool>();
+  return out;
+}
+
 constexpr const char* kKeygenUsage = R"(limen-collector keygen: makes the collector's CURVE key pair.
 
 Usage:
@@ -313,7 +357,7 @@ CommandLine parse_keygen(int argc, const char* const* argv) {
   } catch (const po::error& e) {
     return error(std::string("keygen: ") + e.what());
   }
-  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, help_text(kKeygenUsage, options)};
+  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, {}, help_text(kKeygenUsage, options)};
   if (vm.count("out") == 0U) return error("keygen: --out DIR is required");
   CommandLine out;
   out.command = Command::Keygen;
@@ -326,6 +370,7 @@ CommandLine parse_keygen(int argc, const char* const* argv) {
 CommandLine parse_command_line(int argc, const char* const* argv) {
   if (argc >= 2 && std::string_view(argv[1]) == "query") return parse_query(argc, argv);
   if (argc >= 2 && std::string_view(argv[1]) == "keygen") return parse_keygen(argc, argv);
+  if (argc >= 2 && std::string_view(argv[1]) == "stats") return parse_stats(argc, argv);
   return parse_run(argc, argv);
 }
 

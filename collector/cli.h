@@ -2,6 +2,7 @@
 // Command-line and config-file parsing for limen-collector. Two modes share one binary:
 //   limen-collector --listen ENDPOINT --db PATH ...   receive and store
 //   limen-collector query --db PATH ...                read back
+//   limen-collector stats --db PATH                    ingestion, probes, refusals
 //   limen-collector keygen --out DIR                   make the collector's CURVE key pair
 // Parsing never exits the process; main() acts on the returned outcome. Options given on the
 // command line win over the same option in --config.
@@ -11,6 +12,7 @@
 #include <string>
 
 #include "collector/query.h"
+#include "collector/stats_report.h"
 
 namespace limen::collector {
 
@@ -28,12 +30,13 @@ struct CollectorConfig {
   bool insecure = false;
 };
 
-enum class Command : std::uint8_t { Run, Query, Keygen, Help, Version, Error };
+enum class Command : std::uint8_t { Run, Query, Stats, Keygen, Help, Version, Error };
 
 struct CommandLine {
   Command command = Command::Error;
   CollectorConfig collector;
   QueryOptions query;
+  StatsOptions stats;
   std::string keygen_dir;  // for `keygen --out DIR`
   std::string text;        // the help text for Help, the reason for Error
 };

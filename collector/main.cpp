@@ -89,6 +89,14 @@ int main(int argc, char** argv) {
       }
       return 0;
     }
+    case Command::Stats: {
+      std::string error;
+      if (!limen::collector::run_stats(parsed.stats, std::cout, error)) {
+        std::cerr << "limen-collector: " << error << '\n';
+        return 1;
+      }
+      return 0;
+    }
     case Command::Keygen: {
       std::string error;
       if (!limen::curve::generate(parsed.keygen_dir, "limen-collector", error)) {

@@ -38,7 +38,8 @@ std::string zmq_error() { return zmq_strerror(zmq_errno()); }
 
 }  // namespace
 
-Receiver::Receiver(Store& store) : store_(store), wall_clock_(wall_clock_us) {
+Receiver::Receiver(Store& store)
+    : store_(store), wall_clock_(wall_clock_us), started_us_(wall_clock_us()) {
   for (auto& part : parts_) zmq_msg_init(&part);
   zmq_msg_init(&overflow_);
 }
@@ -221,13 +222,20 @@ void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
     const int ready = zmq_poll(&item, 1, kDrainQuietMs);
     if (ready == 0 || (ready < 0 && zmq_errno() != EINTR)) break;
   }
+  note_run();
   if (!store_.commit()) report("final commit failed: " + store_.last_error());
   // The probes that are still connected learn what is stored; the others resend it.
   settle();
 }
 
+void Receiver::note_run() {
+  const auto a = auth_counters();
+  store_.note_run(CollectorRun{started_us_, rejected(), a.unknown_key, a.handshake, a.wrong_name});
+}
+
 void Receiver::commit_if_due() {
   const auto now = Store::Clock::now();
+  note_run();
   store_.prune_if_due(wall_clock_(), now);
   store_.commit_if_due(now);
   settle();

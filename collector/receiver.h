@@ -116,6 +116,8 @@ class Receiver {
   // failed commit lost.
   void settle();
   void commit_if_due();
+  // Hands the store this process's counts, saved with its next commit.
+  void note_run();
 
   Store& store_;
   void* context_ = nullptr;
@@ -132,6 +134,7 @@ class Receiver {
   std::map<std::string, Peer, std::less<>> peers_;
   std::unique_ptr<PeerAuth> auth_;  // null in plain text
   std::function<std::int64_t()> wall_clock_;
+  std::int64_t started_us_ = 0;
   std::uint64_t commits_seen_ = 0;
 };
 

@@ -70,6 +70,13 @@ CREATE INDEX IF NOT EXISTS events_time ON events (time_us);
 CREATE INDEX IF NOT EXISTS events_probe ON events (probe, time_us);
 CREATE INDEX IF NOT EXISTS events_type ON events (event_type, time_us);
 
+CREATE TABLE IF NOT EXISTS collector_runs (
+  started_us INTEGER PRIMARY KEY, updated_us INTEGER NOT NULL,
+  received INTEGER NOT NULL, stored INTEGER NOT NULL, duplicates INTEGER NOT NULL,
+  rejected INTEGER NOT NULL, failed INTEGER NOT NULL, pruned INTEGER NOT NULL,
+  refused_unknown_key INTEGER NOT NULL, refused_handshake INTEGER NOT NULL,
+  refused_wrong_name INTEGER NOT NULL);
+
 CREATE TABLE IF NOT EXISTS probes (
   name TEXT NOT NULL, run INTEGER NOT NULL,
   first_seen_us INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,
@@ -78,7 +85,7 @@ CREATE TABLE IF NOT EXISTS probes (
   PRIMARY KEY (name, run));
 )sql";
 
-// Version 1 -> 2: the time each event was received, for retention. Rows stored before the upgrade
+// Version 1 -> 2: the time each event was received, for retention, and collector_runs. Rows stored before the upgrade
 // count as received at the upgrade, so none is pruned earlier than promised.
 std::string upgrade_1_to_2(std::int64_t now_us) {
   std::string sql = "BEGIN IMMEDIATE;";
@@ -87,7 +94,13 @@ std::string upgrade_1_to_2(std::int64_t now_us) {
     sql += "ALTER TABLE " + t + " ADD COLUMN received_us INTEGER;UPDATE " + t +
            " SET received_us = " + std::to_string(now_us) + ";";
   }
-  return sql + "PRAGMA user_version=2;COMMIT;";
+  return sql +
+         "CREATE TABLE IF NOT EXISTS collector_runs (started_us INTEGER PRIMARY KEY, "
+         "updated_us INTEGER NOT NULL, received INTEGER NOT NULL, stored INTEGER NOT NULL, "
+         "duplicates INTEGER NOT NULL, rejected INTEGER NOT NULL, failed INTEGER NOT NULL, "
+         "pruned INTEGER NOT NULL, refused_unknown_key INTEGER NOT NULL, "
+         "refused_handshake INTEGER NOT NULL, refused_wrong_name INTEGER NOT NULL);"
+         "PRAGMA user_version=2;COMMIT;";
 }
 
 std::string describe(const std::string& path, const std::string& cause) {

@@ -85,6 +85,22 @@ constexpr std::string_view kPruneProbes =
     "DELETE FROM probes WHERE rowid IN (SELECT rowid FROM probes WHERE last_seen_us < ?1 "
     "LIMIT ?2)";
 
+constexpr std::string_view kSaveRun =
+    "INSERT INTO collector_runs (started_us, updated_us, received, stored, duplicates, rejected, "
+    "failed, pruned, refused_unknown_key, refused_handshake, refused_wrong_name) VALUES (?1, ?2, "
+    "?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11) ON CONFLICT (started_us) DO UPDATE SET "
+    "updated_us = excluded.updated_us, received = excluded.received, stored = excluded.stored, "
+    "duplicates = excluded.duplicates, rejected = excluded.rejected, failed = excluded.failed, "
+    "pruned = excluded.pruned, refused_unknown_key = excluded.refused_unknown_key, "
+    "refused_handshake = excluded.refused_handshake, "
+    "refused_wrong_name = excluded.refused_wrong_name";
+
+std::int64_t wall_now_us() {
+  return std::chrono::duration_cast<std::chrono::microseconds>(
+             std::chrono::system_clock::now().time_since_epoch())
+      .count();
+}
+
 }  // namespace
 
 std::unique_ptr<Store> Store::open(const std::string& path, const StoreOptions& options,
@@ -118,6 +134,7 @@ bool Store::prepare_statements(std::string& error) {
                                                          {&prune_flows_, kPruneFlows},
                                                          {&prune_events_, kPruneEvents},
                                                          {&prune_probes_, kPruneProbes},
+                                                         {&save_run_, kSaveRun},
                                                          {&begin_, "BEGIN IMMEDIATE"},
                                                          {&commit_, "COMMIT"},
                                                          {&rollback_, "ROLLBACK"}};
@@ -359,7 +376,18 @@ bool Store::run_insert(Statement& stmt, bool& inserted) {
   return rc == SQLITE_DONE;
 }
 
+void Store::note_run(const CollectorRun& run) {
+  const bool changed = run.started_us != run_.started_us || run.rejected != run_.rejected ||
+                       run.refused_unknown_key != run_.refused_unknown_key ||
+                       run.refused_handshake != run_.refused_handshake ||
+                       run.refused_wrong_name != run_.refused_wrong_name;
+  run_ = run;
+  run_dirty_ = run_dirty_ || changed;
+}
+
 void Store::commit_if_due(Clock::time_point now) {
+  // Refusals alone (no event stored) are saved too, a batch interval later.
+  if (!in_batch_ && run_dirty_) (void)begin(now);
   if (!in_batch_) return;
   if (batch_events_ >= options_.batch_size || now - batch_started_ >= options_.batch_interval)
     (void)commit();
@@ -373,6 +401,7 @@ std::chrono::milliseconds Store::time_until_due(Clock::time_point now) const {
 }
 
 bool Store::commit() {
+  if (!in_batch_ && run_dirty_) (void)begin(Clock::now());
   if (!in_batch_) return true;
   bool ok = true;
   for (auto& [key, state] : probes_) {
@@ -393,6 +422,27 @@ bool Store::commit() {
       break;
     }
     state.dirty = false;
+  }
+  if (ok && run_.started_us != 0) {
+    const std::int64_t values[] = {run_.started_us,
+                                   wall_now_us(),
+                                   count_as_db(counters_.received),
+                                   count_as_db(counters_.stored()),
+                                   count_as_db(counters_.duplicates),
+                                   count_as_db(run_.rejected),
+                                   count_as_db(counters_.failed),
+                                   count_as_db(counters_.pruned),
+                                   count_as_db(run_.refused_unknown_key),
+                                   count_as_db(run_.refused_handshake),
+                                   count_as_db(run_.refused_wrong_name)};
+    for (int i = 0; i < 11; ++i) save_run_.bind_int(i + 1, values[i]);
+    const int rc = save_run_.step();
+    save_run_.reset();
+    if (rc != SQLITE_DONE) {
+      fail("cannot save the collector's counts");
+      ok = false;
+    }
+    run_dirty_ = !ok;
   }
   if (ok) {
     const int rc = commit_.step();

@@ -52,6 +52,14 @@ struct StoreCounters {
 
 enum class AddResult : std::uint8_t { Stored, Duplicate, InvalidJson, Failed };
 
+// What one collector process saw beyond the store's own counts, saved with every commit in
+// `collector_runs` so that `limen-collector stats` can report refusals across restarts.
+struct CollectorRun {
+  std::int64_t started_us = 0;  // 0: not recorded
+  std::uint64_t rejected = 0;
+  std::uint64_t refused_unknown_key = 0, refused_handshake = 0, refused_wrong_name = 0;
+};
+
 class Store {
  public:
   using Clock = std::chrono::steady_clock;
@@ -74,6 +82,8 @@ class Store {
   // Runs one retention step when one is due (options' retention and prune_interval); `wall_us`
   // is the collector's clock.
   void prune_if_due(std::int64_t wall_us, Clock::time_point now);
+  // The collector process's own counts, written with the next commit.
+  void note_run(const CollectorRun& run);
   // Commits when the open batch is full or has waited batch_interval.
   void commit_if_due(Clock::time_point now);
   // Commits the open batch, if any. False (and last_error()) when the commit failed.
@@ -127,7 +137,9 @@ class Store {
   StoreOptions options_;
   Statement insert_finding_, insert_flow_, insert_event_, exists_, load_probe_, save_probe_;
   Statement begin_, commit_, rollback_;
-  Statement prune_findings_, prune_flows_, prune_events_, prune_probes_;
+  Statement prune_findings_, prune_flows_, prune_events_, prune_probes_, save_run_;
+  CollectorRun run_;
+  bool run_dirty_ = false;  // counts changed since the last commit, maybe with no event at all
   std::int64_t received_us_ = 0;  // wall clock of the event being inserted
   Clock::time_point next_prune_{};
   std::unique_ptr<Checkpointer> checkpointer_;  // null: SQLite checkpoints on this thread

@@ -4,11 +4,13 @@
 #include <gtest/gtest.h>
 
 #include <atomic>
+#include <nlohmann/json.hpp>
 #include <sstream>
 #include <thread>
 
 #include "collector/receiver.h"
 #include "collector/schema.h"
+#include "collector/stats_report.h"
 #include "tests/collector/event_samples.h"
 #include "tests/collector/zmq_sender.h"
 #include "tests/support/test_paths.h"
@@ -149,6 +151,16 @@ TEST_F(CollectorAuthTest, StrangersAreRefusedCountedAndStoreNothing) {
   const auto summary = receiver_->summary();
   EXPECT_NE(summary.find("refused "), std::string::npos) << summary;
   EXPECT_NE(summary.find("wrong name 1"), std::string::npos) << summary;
+  // The refusals outlive the process: `limen-collector stats` reads them from the database.
+  std::ostringstream report;
+  std::string error;
+  ASSERT_TRUE(run_stats(StatsOptions{path_, true, 0}, report, error)) << error;
+  const auto stats = nlohmann::json::parse(report.str());
+  const auto a = receiver_->auth_counters();
+  EXPECT_EQ(stats["refused"]["unknown_key"], a.unknown_key) << report.str();
+  EXPECT_EQ(stats["refused"]["handshake"], a.handshake) << report.str();
+  EXPECT_EQ(stats["refused"]["wrong_name"], 1) << report.str();
+  EXPECT_EQ(stats["stored"], 0);
 }
 
 // A listed probe that sends malformed or oversized frames gets them rejected and counted; what

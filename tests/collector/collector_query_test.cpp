@@ -11,6 +11,7 @@
 
 #include "collector/cli.h"
 #include "collector/query.h"
+#include "collector/stats_report.h"
 #include "collector/store.h"
 #include "tests/collector/event_samples.h"
 #include "tests/support/test_paths.h"
@@ -212,6 +213,19 @@ TEST_F(CollectorQueryTest, FollowPrintsEachNewEventOnceAsItArrives) {
   EXPECT_EQ(got[0], raw_[0]);
   EXPECT_EQ(got[1], raw_[1]);
   EXPECT_NE(got[2].find("2026-01-01T00:00:00Z"), std::string::npos) << got[2];
+}
+
+TEST_F(CollectorQueryTest, StatsListEveryProbe) {
+  std::ostringstream out;
+  std::string error;
+  ASSERT_TRUE(run_stats(StatsOptions{path_, false, 0}, out, error)) << error;
+  const auto text = lines(out.str());
+  ASSERT_EQ(text.size(), 7U) << out.str();
+  EXPECT_EQ(text[0].rfind("collector: 0 runs", 0), 0U) << text[0];  // written by Store alone
+  EXPECT_EQ(text[4].rfind("PROBE", 0), 0U) << text[4];
+  EXPECT_EQ(text[5].rfind("plant-a  1     6         0           1     -", 0), 0U) << text[5];
+  EXPECT_EQ(text[6].rfind("plant-b  1     1", 0), 0U) << text[6];
+  EXPECT_NE(text[3].find("last minute 0"), std::string::npos) << text[3];  // received at time 0
 }
 
 TEST_F(CollectorQueryTest, ControlCharactersNeverReachTheTerminal) {
