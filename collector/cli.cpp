@@ -8,6 +8,7 @@
 
 #include "collector/event_record.h"
 #include "common/ip_address.h"
+#include "common/wire.h"
 
 namespace limen::collector {
 namespace {
@@ -114,6 +115,12 @@ CommandLine parse_run(int argc, const char* const* argv) {
       ("retention-days", po::value<std::string>()->value_name("DAYS")->default_value("183"),
        "delete events received more than DAYS ago, a little at a time while receiving; "
        "0 keeps everything")
+      ("name", po::value<std::string>()->value_name("NAME")->default_value("limen-collector"),
+       "the probe name the collector's own findings (probe health) are stored under")
+      ("silence-timeout", po::value<std::string>()->value_name("SEC")->default_value("30"),
+       "a probe without a heartbeat for this long is reported silent")
+      ("max-clock-skew-ms", po::value<std::string>()->value_name("MS")->default_value("2000"),
+       "a probe whose clock differs from the collector's by more is reported")
       ("key", po::value<std::string>()->value_name("DIR"),
        "the collector's CURVE key pair: DIR/secret.key (mode 0600), made by keygen")
       ("allow", po::value<std::string>()->value_name("FILE_OR_DIR"),
@@ -169,6 +176,17 @@ CommandLine parse_run(int argc, const char* const* argv) {
     return error("--retention-days must be 0 (keep everything) .. " +
                  std::to_string(kMaxRetentionDays));
   c.retention_days = static_cast<int>(*retention);
+  c.name = vm["name"].as<std::string>();
+  if (!wire::valid_probe_name(c.name))
+    return error("--name '" + c.name + "': use 1 to 64 letters, digits, '.', '_', '-'");
+  const auto silence = number<int>(vm["silence-timeout"].as<std::string>());
+  if (!silence || *silence < 1 || *silence > 86400)
+    return error("--silence-timeout must be 1..86400 seconds");
+  c.silence_timeout = *silence;
+  const auto skew = number<int>(vm["max-clock-skew-ms"].as<std::string>());
+  if (!skew || *skew < 1 || *skew > 3'600'000)
+    return error("--max-clock-skew-ms must be 1..3600000");
+  c.max_clock_skew_ms = *skew;
   return out;
 }
 

@@ -22,6 +22,9 @@ struct CollectorConfig {
   std::size_t batch_size = 5000;
   std::chrono::milliseconds batch_interval{1000};
   int retention_days = 183;  // 0: keep everything
+  std::string name = "limen-collector";  // what its own findings (probe health) are stored under
+  int silence_timeout = 30;              // seconds without a heartbeat: a probe is silent
+  int max_clock_skew_ms = 2000;
   bool quiet = false;
   // CURVE: the collector's key pair folder and the probes allowed (with the name each may use),
   // or plain text when `insecure`.

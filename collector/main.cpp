@@ -54,6 +54,8 @@ int run_collector(const limen::collector::CollectorConfig& config) {
     std::cerr << "limen-collector: " << error << '\n';
     return 1;
   }
+  receiver->set_health(config.name, HealthOptions{std::chrono::seconds(config.silence_timeout),
+                                                  std::chrono::milliseconds(config.max_clock_skew_ms)});
   if (config.insecure)
     std::cerr << "limen-collector: warning: --insecure: events arrive in plain text and anyone "
                  "who reaches "

@@ -140,6 +140,10 @@ void Receiver::handle(std::size_t frames) {
     views[i] = std::string_view(static_cast<const char*>(zmq_msg_data(&parts_[i + 1])),
                                 zmq_msg_size(&parts_[i + 1]));
   }
+  if (views[0] == wire::kHeartbeatProtocol) {
+    handle_heartbeat(views);
+    return;
+  }
   wire::Envelope envelope;
   if (const auto why = wire::decode(views, envelope); !why.empty()) {
     if (views[0] != wire::kProtocol) {
@@ -150,16 +154,12 @@ void Receiver::handle(std::size_t frames) {
     report("rejected message: " + why);
     return;
   }
-  if (auth_) {
-    // ZAP made the name bound to the sender's key this connection's User-Id.
-    const char* bound = zmq_msg_gets(&parts_[1], "User-Id");
-    if (bound == nullptr || envelope.probe != bound) {
-      ++auth_->counters().wrong_name;
-      report("refused event " + std::string(envelope.probe) + " run " +
-             std::to_string(envelope.run) + " seq " + std::to_string(envelope.seq) +
-             ": its sender's key is bound to '" + (bound == nullptr ? "" : bound) + "'");
-      return;
-    }
+  if (const char* bound = nullptr; !sender_is(envelope.probe, bound)) {
+    ++auth_->counters().wrong_name;
+    report("refused event " + std::string(envelope.probe) + " run " +
+           std::to_string(envelope.run) + " seq " + std::to_string(envelope.seq) +
+           ": its sender's key is bound to '" + (bound == nullptr ? "" : bound) + "'");
+    return;
   }
   const auto result = store_.add(envelope, Store::Clock::now(), wall_clock_());
   note_result(peer, envelope, result);
@@ -228,6 +228,69 @@ void Receiver::run(const std::atomic<bool>& stop, std::ostream* log) {
   settle();
 }
 
+bool Receiver::sender_is(std::string_view probe, const char*& bound) {
+  if (!auth_) return true;
+  // ZAP made the name bound to the sender's key this connection's User-Id.
+  bound = zmq_msg_gets(&parts_[1], "User-Id");
+  return bound != nullptr && probe == bound;
+}
+
+void Receiver::set_health(std::string collector_name, HealthOptions options) {
+  name_ = std::move(collector_name);
+  health_ = ProbeHealth(options);
+  for (const auto& row : store_.load_health())
+    health_.restore(row.name, row.heartbeat_us, row.ended, row.interval_s);
+}
+
+void Receiver::handle_heartbeat(const std::array<std::string_view, wire::kFrameCount>& views) {
+  wire::Envelope hb;
+  Heartbeat health;
+  std::string why = wire::decode_heartbeat(views, hb);
+  if (why.empty() && !parse_heartbeat(hb.event_json, health, why)) hb = {};
+  if (!why.empty()) {
+    ++counters_.bad_heartbeats;
+    report("rejected heartbeat: " + why);
+    return;
+  }
+  if (const char* bound = nullptr; !sender_is(hb.probe, bound)) {
+    ++auth_->counters().wrong_name;
+    report("refused heartbeat of " + std::string(hb.probe) + ": its sender's key is bound to '" +
+           (bound == nullptr ? "" : bound) + "'");
+    return;
+  }
+  ++counters_.heartbeats;
+  const std::int64_t now_us = wall_clock_();
+  health_.on_heartbeat(hb.probe, hb.run, health, now_us, health_findings_);
+  const HealthRow row{std::string(hb.probe), hb.run,          hb.seq,
+                      now_us,                health.probe_time_us, health.ended,
+                      health.interval_s};
+  if (!store_.save_health(row, hb.event_json, Store::Clock::now()))
+    report("heartbeat of " + row.name + " not saved: " + store_.last_error());
+  record(health_findings_);
+}
+
+void Receiver::record(std::vector<HealthFinding>& findings) {
+  const std::int64_t now_us = wall_clock_();
+  for (const auto& f : findings) {
+    const std::string json = health_finding_json(f, name_, ++own_seq_, now_us);
+    const wire::Envelope envelope{name_, static_cast<std::uint64_t>(started_us_), own_seq_, json};
+    const auto result = store_.add(envelope, Store::Clock::now(), now_us);
+    ++counters_.health_findings;
+    if (log_ != nullptr) *log_ << "limen-collector: " << f.kind << ": " << printable(f.message) << '\n';
+    if (result == AddResult::Failed)
+      report(f.kind + " finding not stored: " + store_.last_error());
+  }
+  findings.clear();
+}
+
+void Receiver::check_health() {
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_health_check_) return;
+  next_health_check_ = now + std::chrono::seconds(1);
+  health_.check(wall_clock_(), health_findings_);
+  record(health_findings_);
+}
+
 void Receiver::note_run() {
   const auto a = auth_counters();
   store_.note_run(CollectorRun{started_us_, rejected(), a.unknown_key, a.handshake, a.wrong_name});
@@ -235,6 +298,7 @@ void Receiver::note_run() {
 
 void Receiver::commit_if_due() {
   const auto now = Store::Clock::now();
+  check_health();
   note_run();
   store_.prune_if_due(wall_clock_(), now);
   store_.commit_if_due(now);

@@ -26,6 +26,7 @@
 #include <string>
 
 #include "collector/peer_auth.h"
+#include "collector/probe_health.h"
 #include "collector/store.h"
 #include "common/curve_keys.h"
 
@@ -37,6 +38,9 @@ struct ReceiverCounters {
   std::uint64_t bad_version = 0;   // protocol frame is not wire::kProtocol
   std::uint64_t bad_envelope = 0;  // probe name, position or event frame invalid
   std::uint64_t acks = 0;          // acknowledgements sent
+  std::uint64_t heartbeats = 0;    // heartbeats taken (not stored as events)
+  std::uint64_t bad_heartbeats = 0;
+  std::uint64_t health_findings = 0;  // findings the collector recorded about probes
 };
 
 // Who may connect. CURVE with an allow list, unless plain text was asked for explicitly.
@@ -79,6 +83,10 @@ class Receiver {
   // keeps it quiet.
   void run(const std::atomic<bool>& stop, std::ostream* log);
 
+  // The name the collector's own findings (probe health) are stored under, and when they are
+  // raised. Before run(); it also loads the probes' last heartbeats from the store.
+  void set_health(std::string collector_name, HealthOptions options);
+
   // The collector's wall clock, microseconds since the epoch: what the store records as the time
   // of reception and counts retention from. Tests move it.
   void set_wall_clock(std::function<std::int64_t()> clock) { wall_clock_ = std::move(clock); }
@@ -116,6 +124,12 @@ class Receiver {
   // failed commit lost.
   void settle();
   void commit_if_due();
+  void handle_heartbeat(const std::array<std::string_view, wire::kFrameCount>& views);
+  // True when this connection's key is bound to `probe` (always, in plain text).
+  bool sender_is(std::string_view probe, const char*& bound);
+  // Stores the collector's own findings about probes, and logs them.
+  void record(std::vector<HealthFinding>& findings);
+  void check_health();
   // Hands the store this process's counts, saved with its next commit.
   void note_run();
 
@@ -135,6 +149,11 @@ class Receiver {
   std::unique_ptr<PeerAuth> auth_;  // null in plain text
   std::function<std::int64_t()> wall_clock_;
   std::int64_t started_us_ = 0;
+  std::string name_ = "limen-collector";
+  ProbeHealth health_{HealthOptions{}};
+  std::uint64_t own_seq_ = 0;
+  std::vector<HealthFinding> health_findings_;
+  std::chrono::steady_clock::time_point next_health_check_{};
   std::uint64_t commits_seen_ = 0;
 };
 

@@ -77,6 +77,11 @@ CREATE TABLE IF NOT EXISTS collector_runs (
   refused_unknown_key INTEGER NOT NULL, refused_handshake INTEGER NOT NULL,
   refused_wrong_name INTEGER NOT NULL);
 
+CREATE TABLE IF NOT EXISTS probe_health (
+  name TEXT PRIMARY KEY, run INTEGER NOT NULL, last_seq INTEGER NOT NULL,
+  heartbeat_us INTEGER NOT NULL, probe_time_us INTEGER NOT NULL, ended INTEGER NOT NULL,
+  interval_s INTEGER NOT NULL, health TEXT NOT NULL);
+
 CREATE TABLE IF NOT EXISTS probes (
   name TEXT NOT NULL, run INTEGER NOT NULL,
   first_seen_us INTEGER NOT NULL, last_seen_us INTEGER NOT NULL,
@@ -100,6 +105,10 @@ std::string upgrade_1_to_2(std::int64_t now_us) {
          "duplicates INTEGER NOT NULL, rejected INTEGER NOT NULL, failed INTEGER NOT NULL, "
          "pruned INTEGER NOT NULL, refused_unknown_key INTEGER NOT NULL, "
          "refused_handshake INTEGER NOT NULL, refused_wrong_name INTEGER NOT NULL);"
+         "CREATE TABLE IF NOT EXISTS probe_health (name TEXT PRIMARY KEY, run INTEGER NOT NULL, "
+         "last_seq INTEGER NOT NULL, heartbeat_us INTEGER NOT NULL, "
+         "probe_time_us INTEGER NOT NULL, ended INTEGER NOT NULL, interval_s INTEGER NOT NULL, "
+         "health TEXT NOT NULL);"
          "PRAGMA user_version=2;COMMIT;";
 }
 

@@ -2,6 +2,7 @@
 
 #include <sqlite3.h>
 
+#include <algorithm>
 #include <chrono>
 #include <nlohmann/json.hpp>
 #include <vector>
@@ -21,6 +22,9 @@ constexpr std::int64_t kMaxRowsCounted = 50'000'000;
 struct ProbeLine {
   std::string name;
   std::int64_t runs = 0, received = 0, duplicates = 0, gaps = 0, first_us = 0, last_us = 0;
+  // From its last heartbeat (none: heartbeat_us 0).
+  std::int64_t heartbeat_us = 0, skew_us = 0, behind = 0;
+  bool ended = false;
 };
 
 struct Totals {
@@ -95,6 +99,27 @@ bool read_totals(Db& db, std::int64_t now_us, Totals& t, std::string& error) {
     p.last_us = probes.column_int(6);
     t.probes.push_back(std::move(p));
   }
+  // The last heartbeats: when, the clock skew then, and how far the latest run's announced
+  // sequence is ahead of what is stored (events still on their way, or a tail lost).
+  auto health = db.prepare(
+      "SELECT h.name, h.heartbeat_us, h.probe_time_us - h.heartbeat_us, h.ended, "
+      "h.last_seq - COALESCE(p.last_seq, 0) FROM probe_health h LEFT JOIN probes p "
+      "ON p.name = h.name AND p.run = h.run",
+      error);
+  while (health.valid() && health.step() == SQLITE_ROW) {
+    const std::string name = printable(health.column_text(0));
+    auto it = std::find_if(t.probes.begin(), t.probes.end(),
+                           [&](const ProbeLine& p) { return p.name == name; });
+    if (it == t.probes.end()) {
+      t.probes.push_back(ProbeLine{name});
+      it = std::prev(t.probes.end());
+    }
+    it->heartbeat_us = health.column_int(1);
+    it->skew_us = health.column_int(2);
+    it->ended = health.column_int(3) != 0;
+    it->behind = std::max<std::int64_t>(0, health.column_int(4));
+  }
+  error.clear();  // a version 1 file has no probe_health
   return count_recent(db, now_us, t, error);
 }
 
@@ -127,7 +152,11 @@ void print_json(const Totals& t, std::ostream& out) {
                       {"duplicates", p.duplicates},
                       {"gaps", p.gaps},
                       {"first_seen", when(p.first_us)},
-                      {"last_seen", when(p.last_us)}});
+                      {"last_seen", when(p.last_us)},
+                      {"last_heartbeat", when(p.heartbeat_us)},
+                      {"clock_skew_ms", p.skew_us / 1000},
+                      {"run_ended", p.ended},
+                      {"behind", p.behind}});
   out << j.dump() << '\n';
 }
 
@@ -149,12 +178,16 @@ void print_text(const Totals& t, std::ostream& out) {
     out << "no probes\n";
     return;
   }
-  std::vector<std::vector<std::string>> rows{
-      {"PROBE", "RUNS", "RECEIVED", "DUPLICATES", "GAPS", "FIRST SEEN", "LAST SEEN"}};
+  std::vector<std::vector<std::string>> rows{{"PROBE", "RUNS", "RECEIVED", "DUPLICATES", "GAPS",
+                                              "FIRST SEEN", "LAST SEEN", "HEARTBEAT", "SKEW",
+                                              "BEHIND"}};
   for (const auto& p : t.probes)
     rows.push_back({p.name, std::to_string(p.runs), std::to_string(p.received),
                     std::to_string(p.duplicates), std::to_string(p.gaps), when(p.first_us),
-                    when(p.last_us)});
+                    when(p.last_us),
+                    p.heartbeat_us == 0 ? "-" : when(p.heartbeat_us) + (p.ended ? " (ended)" : ""),
+                    p.heartbeat_us == 0 ? "-" : std::to_string(p.skew_us / 1000) + " ms",
+                    std::to_string(p.behind)});
   std::vector<std::size_t> widths(rows.front().size(), 0);
   for (const auto& r : rows)
     for (std::size_t i = 0; i < r.size(); ++i) widths[i] = std::max(widths[i], r[i].size());

@@ -95,6 +95,13 @@ constexpr std::string_view kSaveRun =
     "refused_handshake = excluded.refused_handshake, "
     "refused_wrong_name = excluded.refused_wrong_name";
 
+constexpr std::string_view kSaveHealth =
+    "INSERT INTO probe_health (name, run, last_seq, heartbeat_us, probe_time_us, ended, "
+    "interval_s, health) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) ON CONFLICT (name) DO UPDATE SET "
+    "run = excluded.run, last_seq = excluded.last_seq, heartbeat_us = excluded.heartbeat_us, "
+    "probe_time_us = excluded.probe_time_us, ended = excluded.ended, "
+    "interval_s = excluded.interval_s, health = excluded.health";
+
 std::int64_t wall_now_us() {
   return std::chrono::duration_cast<std::chrono::microseconds>(
              std::chrono::system_clock::now().time_since_epoch())
@@ -135,6 +142,7 @@ bool Store::prepare_statements(std::string& error) {
                                                          {&prune_events_, kPruneEvents},
                                                          {&prune_probes_, kPruneProbes},
                                                          {&save_run_, kSaveRun},
+                                                         {&save_health_, kSaveHealth},
                                                          {&begin_, "BEGIN IMMEDIATE"},
                                                          {&commit_, "COMMIT"},
                                                          {&rollback_, "ROLLBACK"}};
@@ -374,6 +382,44 @@ bool Store::run_insert(Statement& stmt, bool& inserted) {
   if (rc != SQLITE_DONE) fail("cannot store event");
   stmt.reset();
   return rc == SQLITE_DONE;
+}
+
+bool Store::save_health(const HealthRow& row, std::string_view health_json,
+                        Clock::time_point now) {
+  if (!begin(now)) return false;
+  save_health_.bind_text(1, std::string_view(row.name));
+  save_health_.bind_int(2, as_db(row.run));
+  save_health_.bind_int(3, as_db(row.last_seq));
+  save_health_.bind_int(4, row.heartbeat_us);
+  save_health_.bind_int(5, row.probe_time_us);
+  save_health_.bind_int(6, std::int64_t{row.ended ? 1 : 0});
+  save_health_.bind_int(7, std::int64_t{row.interval_s});
+  save_health_.bind_text(8, health_json);
+  const int rc = save_health_.step();
+  save_health_.reset();
+  if (rc != SQLITE_DONE) fail("cannot save a heartbeat");
+  return rc == SQLITE_DONE;
+}
+
+std::vector<HealthRow> Store::load_health() {
+  std::vector<HealthRow> rows;
+  std::string error;
+  auto stmt = db_.prepare(
+      "SELECT name, run, last_seq, heartbeat_us, probe_time_us, ended, interval_s FROM "
+      "probe_health",
+      error);
+  while (stmt.valid() && stmt.step() == SQLITE_ROW) {
+    HealthRow r;
+    r.name = std::string(stmt.column_text(0));
+    r.run = from_db(stmt.column_int(1));
+    r.last_seq = from_db(stmt.column_int(2));
+    r.heartbeat_us = stmt.column_int(3);
+    r.probe_time_us = stmt.column_int(4);
+    r.ended = stmt.column_int(5) != 0;
+    r.interval_s = static_cast<int>(stmt.column_int(6));
+    rows.push_back(std::move(r));
+  }
+  return rows;
 }
 
 void Store::note_run(const CollectorRun& run) {

@@ -15,6 +15,7 @@
 #include <string>
 #include <string_view>
 #include <utility>
+#include <vector>
 
 #include "collector/checkpointer.h"
 #include "collector/event_record.h"
@@ -60,6 +61,15 @@ struct CollectorRun {
   std::uint64_t refused_unknown_key = 0, refused_handshake = 0, refused_wrong_name = 0;
 };
 
+// The last heartbeat of one probe (table probe_health).
+struct HealthRow {
+  std::string name;
+  std::uint64_t run = 0, last_seq = 0;
+  std::int64_t heartbeat_us = 0, probe_time_us = 0;
+  bool ended = false;
+  int interval_s = 0;
+};
+
 class Store {
  public:
   using Clock = std::chrono::steady_clock;
@@ -82,6 +92,10 @@ class Store {
   // Runs one retention step when one is due (options' retention and prune_interval); `wall_us`
   // is the collector's clock.
   void prune_if_due(std::int64_t wall_us, Clock::time_point now);
+  // Records a probe's last heartbeat (inside the open batch, begun if need be).
+  bool save_health(const HealthRow& row, std::string_view health_json, Clock::time_point now);
+  // Every probe's last heartbeat, as saved.
+  [[nodiscard]] std::vector<HealthRow> load_health();
   // The collector process's own counts, written with the next commit.
   void note_run(const CollectorRun& run);
   // Commits when the open batch is full or has waited batch_interval.
@@ -137,7 +151,7 @@ class Store {
   StoreOptions options_;
   Statement insert_finding_, insert_flow_, insert_event_, exists_, load_probe_, save_probe_;
   Statement begin_, commit_, rollback_;
-  Statement prune_findings_, prune_flows_, prune_events_, prune_probes_, save_run_;
+  Statement prune_findings_, prune_flows_, prune_events_, prune_probes_, save_run_, save_health_;
   CollectorRun run_;
   bool run_dirty_ = false;  // counts changed since the last commit, maybe with no event at all
   std::int64_t received_us_ = 0;  // wall clock of the event being inserted

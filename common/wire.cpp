@@ -44,6 +44,22 @@ std::string decode(std::span<const std::string_view> frames, Envelope& out) {
   return {};
 }
 
+std::string decode_heartbeat(std::span<const std::string_view> frames, Envelope& out) {
+  if (frames.size() != kFrameCount)
+    return "expected " + std::to_string(kFrameCount) + " heartbeat frames, got " +
+           std::to_string(frames.size());
+  if (frames[0] != kHeartbeatProtocol) return "not a heartbeat";
+  if (!valid_probe_name(frames[1])) return "invalid probe name";
+  if (frames[2].size() != 16) return "position frame must be 16 bytes";
+  ByteReader r(std::span(reinterpret_cast<const std::uint8_t*>(frames[2].data()), 16));
+  const auto run = r.be64();
+  const auto seq = r.be64();
+  if (frames[3].empty() || frames[3].size() > kMaxHeartbeatBytes || frames[3].front() != '{')
+    return "heartbeat is not a small JSON object";
+  out = Envelope{frames[1], run, seq, frames[3]};
+  return {};
+}
+
 std::string decode_ack(std::span<const std::string_view> frames, Ack& out) {
   if (frames.size() != kAckFrameCount)
     return "expected " + std::to_string(kAckFrameCount) + " acknowledgement frames, got " +

@@ -20,6 +20,16 @@
 // (messages on one connection arrive in order). A probe resends, from its spool, whatever is not
 // acknowledged after a reconnect, a timeout or a restart; so delivery is at least once and,
 // with the duplicate check, storage exactly once.
+// A probe also sends, every few seconds and once at the end of its run, a heartbeat that is not
+// an event (it is never spooled, stored as an event or acknowledged):
+//
+//   0  "limen-heartbeat/1"
+//   1  probe      as above
+//   2  position   run id, then the last sequence number this probe gave an event for this
+//                 collector (0 before the first)
+//   3  health     a JSON object: the probe's wall clock ("time", RFC 3339), capture counters,
+//                 spool state, "ended" at the end of the run (docs/collector.md, "Probe health")
+//
 // This header knows nothing of ZeroMQ: it turns frames into an Envelope and back.
 
 #include <array>
@@ -32,10 +42,12 @@ namespace limen::wire {
 
 inline constexpr std::string_view kProtocol = "limen/2";
 inline constexpr std::string_view kAckProtocol = "limen-ack/2";
+inline constexpr std::string_view kHeartbeatProtocol = "limen-heartbeat/1";
 inline constexpr std::size_t kAckFrameCount = 3;
 inline constexpr std::size_t kFrameCount = 4;
 inline constexpr std::size_t kMaxProbeName = 64;
 inline constexpr std::size_t kMaxEventBytes = 1 << 20;
+inline constexpr std::size_t kMaxHeartbeatBytes = 4096;
 
 struct Envelope {
   std::string_view probe;
@@ -52,6 +64,11 @@ struct Envelope {
 // Checks and splits a received message. Returns an empty string on success, or why the message
 // was refused (the receiver counts and logs it; it never stops on one bad message).
 [[nodiscard]] std::string decode(std::span<const std::string_view> frames, Envelope& out);
+
+// Checks and splits a heartbeat: as decode(), with the heartbeat protocol, and seq (the last
+// sequence number given) may be 0.
+[[nodiscard]] std::string decode_heartbeat(std::span<const std::string_view> frames,
+                                           Envelope& out);
 
 struct Ack {
   std::string_view probe;

@@ -111,6 +111,9 @@ po::options_description describe(ProbeOptions& o) {
                             o.drain_timeout),
        "at the end of a run, how long to wait for the collectors to acknowledge every event; "
        "what is left stays in the spool for the next run")
+      ("heartbeat", po::value(&o.heartbeat)->value_name("SEC")->default_value(o.heartbeat),
+       "seconds between heartbeats to the collectors (clock, capture drops, spool state), "
+       "which watch for silence, drops and clock skew; 0: none")
       ("eve-types", po::value(&o.eve_types)->value_name("TYPES")->default_value(o.eve_types),
        "event types written to the EVE output: a list such as 'finding,flow' or 'all,-stats' of "
        "all, transactions, finding, flow, stats, anomaly and protocol names (modbus, dnp3 ...)")
@@ -206,6 +209,8 @@ std::string check(const ProbeOptions& o) {
     return "--collector-key, --key and --insecure apply to --collector, which is not given";
   if (o.spool_max_mib < 1 || o.spool_max_mib > (std::size_t{1} << 22))
     return "--spool-max must be between 1 and 4194304 MiB";
+  if (o.heartbeat < 0 || o.heartbeat > 3600)
+    return "--heartbeat must be between 0 (none) and 3600 seconds";
   if (o.drain_timeout < 0 || o.drain_timeout > 86400)
     return "--drain-timeout must be between 0 and 86400 seconds";
   std::string error;

@@ -38,6 +38,7 @@ struct ProbeOptions {
   std::size_t spool_max_mib = 1024;     // per collector
   std::string spool_full = "drop-oldest";  // or refuse
   int drain_timeout = 60;               // seconds the end of a run waits for acknowledgements
+  int heartbeat = 5;                    // seconds between heartbeats to the collectors; 0: none
   std::size_t event_queue_mib = 16;     // worker -> output stage ring
   int stats_interval = 60;              // seconds of packet time; 0 = only at the end
   bool flow_events = true;

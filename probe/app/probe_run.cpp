@@ -256,6 +256,10 @@ int run_probe(const ProbeOptions& o) {
       zc.server_key = collector_keys[collector_keys.size() == 1 ? 0 : i];
     }
     zc.endpoint = endpoint;
+    zc.heartbeat_interval = std::chrono::seconds(o.heartbeat);
+    zc.probe = stage.probe_name();
+    zc.run = stage.run();
+    zc.health = &stage.capture_health();
     zc.block_when_full = !live;
     zc.drain_timeout = std::chrono::seconds(o.drain_timeout);
     zc.spool.dir = spool_root(o, stage.probe_name()) / endpoint_folder(endpoint);

@@ -19,6 +19,7 @@
 #include "probe/events/eve.h"
 #include "probe/events/event_types.h"
 #include "probe/events/json_writer.h"
+#include "probe/output/capture_health.h"
 #include "probe/output/doorbell.h"
 #include "probe/output/event_output.h"
 #include "probe/output/event_ring.h"
@@ -84,6 +85,8 @@ class OutputStage {
   [[nodiscard]] const std::vector<std::unique_ptr<Output>>& outputs() const { return outputs_; }
   // Events written to at least one output, or to none because no output takes their type.
   [[nodiscard]] std::uint64_t events_handled() const { return handled_.load(); }
+  // Written by the capture side, read by the outputs' heartbeats.
+  [[nodiscard]] CaptureHealth& capture_health() { return capture_health_; }
 
   static constexpr std::chrono::milliseconds kFlushInterval{100};
   // How long the stage sleeps with nothing to do: producers wake it only for a sizeable batch,
@@ -105,6 +108,7 @@ class OutputStage {
   Doorbell data_bell_;
   std::atomic<bool> stopping_{false};
   std::atomic<std::uint64_t> handled_{0};
+  CaptureHealth capture_health_;
   std::thread thread_;
   bool started_ = false;
   events::ByteBuffer line_;

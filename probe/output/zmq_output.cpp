@@ -4,6 +4,7 @@
 #include <cstring>
 #include <vector>
 
+#include "common/timestamp.h"
 #include "common/wire.h"
 
 namespace limen::output {
@@ -190,8 +191,40 @@ void ZmqOutput::wait_and_pump(int ms) {
   check_timeout(Clock::now());
 }
 
+void ZmqOutput::send_heartbeat(bool ended) {
+  if (!socket_ || config_.probe.empty()) return;
+  std::string json = "{\"time\":\"" + format_rfc3339(Timestamp{wall_us()}) +
+                     "\",\"interval\":" +
+                     std::to_string(config_.heartbeat_interval.count() / 1000) +
+                     ",\"ended\":" + (ended ? "true" : "false");
+  if (config_.health != nullptr) {
+    const auto& h = *config_.health;
+    json += ",\"capture\":{\"packets\":" + std::to_string(h.packets.load()) +
+            ",\"kernel_drops\":" + std::to_string(h.kernel_drops.load()) +
+            ",\"interface_drops\":" + std::to_string(h.interface_drops.load()) +
+            ",\"worker_queue_drops\":" + std::to_string(h.worker_queue_drops.load()) + "}";
+  }
+  const SpoolLoss& lost = spool_->lost();
+  json += ",\"spool\":{\"pending\":" + std::to_string(spool_->pending()) +
+          ",\"lost_events\":" + std::to_string(lost.events) +
+          ",\"lost_bytes\":" + std::to_string(lost.bytes) + "}}";
+  const auto position = wire::encode_position(config_.run, last_seq_);
+  try {
+    // Only on an established connection (ZMQ_IMMEDIATE): a heartbeat for nobody is dropped.
+    if (!socket_->send(zmq::buffer(wire::kHeartbeatProtocol),
+                       zmq::send_flags::dontwait | zmq::send_flags::sndmore))
+      return;
+    (void)socket_->send(zmq::buffer(config_.probe), zmq::send_flags::sndmore);
+    (void)socket_->send(zmq::buffer(position), zmq::send_flags::sndmore);
+    (void)socket_->send(zmq::buffer(json), zmq::send_flags::none);
+  } catch (const zmq::error_t&) {
+    // The next one will tell.
+  }
+}
+
 void ZmqOutput::write(std::string_view probe, std::uint64_t run, std::uint64_t seq,
                       std::string_view line) {
+  last_seq_ = seq;
   if (closed_) {
     ++counters_.dropped;
     return;
@@ -214,6 +247,10 @@ void ZmqOutput::flush() {
   if (closed_) return;
   pump();
   const auto now = Clock::now();
+  if (config_.heartbeat_interval.count() > 0 && now >= next_heartbeat_) {
+    send_heartbeat(false);
+    next_heartbeat_ = now + config_.heartbeat_interval;
+  }
   check_timeout(now);
   spool_->tick(now);
 }
@@ -236,6 +273,12 @@ void ZmqOutput::close() {
   }
   spool_->sync();
   publish_counters();
+  // The last word of the run: how far its sequence went, so the collector can tell a tail gap
+  // from a probe that merely stopped. A moment for it to leave before the socket closes.
+  if (config_.heartbeat_interval.count() > 0 && socket_) {
+    send_heartbeat(true);
+    socket_->set(zmq::sockopt::linger, 200);
+  }
   const std::string where = describe();
   const SpoolLoss& lost = spool_->lost();
   std::string problem;

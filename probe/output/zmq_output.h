@@ -19,6 +19,7 @@
 #include <zmq.hpp>
 
 #include "common/curve_keys.h"
+#include "probe/output/capture_health.h"
 #include "probe/output/event_output.h"
 #include "probe/output/spool.h"
 
@@ -32,6 +33,11 @@ struct ZmqOutputConfig {
   std::chrono::milliseconds ack_timeout{5000};
   std::chrono::milliseconds block_timeout{30000};
   std::chrono::milliseconds drain_timeout{60000};
+  // Heartbeats (common/wire.h) every interval (0: none), and once at close.
+  std::chrono::milliseconds heartbeat_interval{5000};
+  std::string probe;          // the name and run the heartbeats are sent under
+  std::uint64_t run = 0;
+  const CaptureHealth* health = nullptr;  // the capture's counters, when there is a capture
   // CURVE client: the collector's public key and this probe's pair. Without it, plain text.
   bool curve = false;
   curve::Key server_key{};
@@ -64,6 +70,8 @@ class ZmqOutput final : public EventOutput {
   // Reads the socket monitor: a collector that refuses this probe's handshake is said so at
   // close, and the drain does not wait for acknowledgements that cannot come.
   void read_monitor();
+  // Sends a heartbeat now, best effort: never queued, never spooled.
+  void send_heartbeat(bool ended);
 
   ZmqOutputConfig config_;
   zmq::context_t context_;
@@ -71,6 +79,8 @@ class ZmqOutput final : public EventOutput {
   std::unique_ptr<zmq::socket_t> monitor_;
   std::uint64_t sockets_made_ = 0;
   std::string refused_;  // why the last handshake failed; empty once one succeeds
+  std::uint64_t last_seq_ = 0;  // the last sequence number written to this output
+  std::chrono::steady_clock::time_point next_heartbeat_{};
   std::unique_ptr<Spool> spool_;
   std::chrono::steady_clock::time_point last_progress_{};
   std::uint64_t resends_ = 0, stale_acks_ = 0;

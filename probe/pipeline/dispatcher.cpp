@@ -98,6 +98,7 @@ std::unique_ptr<Dispatcher> Dispatcher::create(const DispatcherConfig& config,
     if (n > 1) lane->ring = std::make_unique<output::EventRing>(config.packet_ring_bytes, lane->bell);
     d->lanes_.push_back(std::move(lane));
   }
+  d->health_ = &stage.capture_health();
   return d;
 }
 
@@ -170,6 +171,21 @@ void Dispatcher::end_of_burst() {
   else
     for (auto& lane : lanes_) lane->ring->publish();
   stats_point_if_due();
+  publish_health();
+}
+
+void Dispatcher::publish_health() {
+  if (health_ == nullptr) return;
+  const auto now = std::chrono::steady_clock::now();
+  if (now < next_health_) return;
+  next_health_ = now + std::chrono::seconds(1);
+  health_->packets.store(clock_.packets(), std::memory_order_relaxed);
+  health_->worker_queue_drops.store(queue_drops(), std::memory_order_relaxed);
+  if (source_ != nullptr) {
+    const auto capture = source_->stats();
+    health_->kernel_drops.store(capture.kernel_drops, std::memory_order_relaxed);
+    health_->interface_drops.store(capture.interface_drops, std::memory_order_relaxed);
+  }
 }
 
 void Dispatcher::idle(Timestamp now) {
@@ -183,6 +199,7 @@ void Dispatcher::idle(Timestamp now) {
     broadcast(kAdvance, &usec, sizeof usec);
   }
   stats_point_if_due();
+  publish_health();
 }
 
 StatsMark Dispatcher::mark(bool final, const capture::CaptureStats& capture) const {
@@ -223,6 +240,13 @@ std::uint64_t Dispatcher::queue_drops() const {
 void Dispatcher::finish(const capture::CaptureStats& capture) {
   if (finished_) return;
   finished_ = true;
+  // The run's last heartbeat reports the whole capture.
+  next_health_ = {};
+  publish_health();
+  if (health_ != nullptr) {
+    health_->kernel_drops.store(capture.kernel_drops, std::memory_order_relaxed);
+    health_->interface_drops.store(capture.interface_drops, std::memory_order_relaxed);
+  }
   const StatsMark m = mark(true, capture);
   if (lanes_.size() == 1) {
     total_ = lanes_.front()->worker->end_run(m.now);

@@ -18,6 +18,7 @@
 // at the same point of the capture (StatsBoard). Only the order in which different workers'
 // events reach the outputs differs.
 
+#include <chrono>
 #include <cstdint>
 #include <memory>
 #include <string>
@@ -82,6 +83,8 @@ class Dispatcher final : public capture::PacketHandler {
   Dispatcher(const DispatcherConfig& config, std::size_t workers);
   [[nodiscard]] StatsMark mark(bool final, const capture::CaptureStats& capture) const;
   void stats_point_if_due();
+  // About once a second: the capture's counters for the collectors' heartbeats.
+  void publish_health();
   // Sends a control record to every worker (never dropped), and wakes them.
   void broadcast(std::uint8_t code, const void* body, std::size_t size);
   void stop_threads();
@@ -93,6 +96,8 @@ class Dispatcher final : public capture::PacketHandler {
   PacketClock clock_;
   decode::LinkType link_ = decode::LinkType::Ethernet;
   capture::PacketSource* source_ = nullptr;
+  output::CaptureHealth* health_ = nullptr;
+  std::chrono::steady_clock::time_point next_health_{};
   Timestamp next_stats_{};
   bool stats_armed_ = false;
   bool finished_ = false;
