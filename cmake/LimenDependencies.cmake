@@ -12,6 +12,8 @@ find_package(nlohmann_json 3.10 REQUIRED)
 # The collector parses every received event: simdjson does it an order of magnitude faster than
 # a DOM of nlohmann objects, and its parser is reused without allocating.
 find_package(simdjson REQUIRED)
+# TLS to a SIEM (collector forwarding, RFC 5425).
+find_package(OpenSSL 3 REQUIRED)
 find_package(GTest REQUIRED)
 find_package(Threads REQUIRED)
 find_path(CPPZMQ_INCLUDE_DIR zmq.hpp REQUIRED)

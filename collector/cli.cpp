@@ -7,6 +7,7 @@
 #include <sstream>
 
 #include "collector/event_record.h"
+#include "collector/syslog_forwarder.h"
 #include "common/ip_address.h"
 #include "common/wire.h"
 
@@ -121,6 +122,12 @@ CommandLine parse_run(int argc, const char* const* argv) {
        "a probe without a heartbeat for this long is reported silent")
       ("max-clock-skew-ms", po::value<std::string>()->value_name("MS")->default_value("2000"),
        "a probe whose clock differs from the collector's by more is reported")
+      ("forward", po::value<std::vector<std::string>>()->value_name("TARGET")->composing(),
+       "also send every finding to a SIEM as RFC 5424 syslog, at least once: "
+       "syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT (repeat for several)")
+      ("forward-ca", po::value<std::string>()->value_name("FILE"),
+       "TLS forwarding: the CA certificate(s) the SIEM's certificate must chain to (default: "
+       "the system's)")
       ("key", po::value<std::string>()->value_name("DIR"),
        "the collector's CURVE key pair: DIR/secret.key (mode 0600), made by keygen")
       ("allow", po::value<std::string>()->value_name("FILE_OR_DIR"),
@@ -187,6 +194,12 @@ CommandLine parse_run(int argc, const char* const* argv) {
   if (!skew || *skew < 1 || *skew > 3'600'000)
     return error("--max-clock-skew-ms must be 1..3600000");
   c.max_clock_skew_ms = *skew;
+  if (vm.count("forward") != 0U) c.forward = vm["forward"].as<std::vector<std::string>>();
+  for (const auto& target : c.forward) {
+    ForwardTarget parsed;
+    if (auto why = parse_forward_target(target, parsed); !why.empty()) return error("--forward " + why);
+  }
+  if (vm.count("forward-ca") != 0U) c.forward_ca = vm["forward-ca"].as<std::string>();
   return out;
 }
 

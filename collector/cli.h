@@ -10,6 +10,7 @@
 #include <chrono>
 #include <cstddef>
 #include <string>
+#include <vector>
 
 #include "collector/query.h"
 #include "collector/stats_report.h"
@@ -25,6 +26,8 @@ struct CollectorConfig {
   std::string name = "limen-collector";  // what its own findings (probe health) are stored under
   int silence_timeout = 30;              // seconds without a heartbeat: a probe is silent
   int max_clock_skew_ms = 2000;
+  std::vector<std::string> forward;  // syslog+tcp://HOST:PORT or syslog+tls://HOST:PORT
+  std::string forward_ca;
   bool quiet = false;
   // CURVE: the collector's key pair folder and the probes allowed (with the name each may use),
   // or plain text when `insecure`.

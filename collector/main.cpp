@@ -6,6 +6,7 @@
 #include "collector/cli.h"
 #include "collector/receiver.h"
 #include "collector/store.h"
+#include "collector/syslog_forwarder.h"
 #include "common/curve_keys.h"
 
 namespace {
@@ -62,8 +63,30 @@ int run_collector(const limen::collector::CollectorConfig& config) {
               << receiver->endpoint() << " can write into the store\n";
   std::cout << "limen-collector: listening on " << receiver->endpoint() << ", database "
             << config.db_path << std::endl;
+  std::vector<std::unique_ptr<SyslogForwarder>> forwarders;
+  for (const auto& text : config.forward) {
+    ForwardTarget target;
+    (void)parse_forward_target(text, target);
+    target.ca_file = config.forward_ca;
+    auto f = SyslogForwarder::start(config.db_path, target, &std::cerr, error);
+    if (!f) {
+      std::cerr << "limen-collector: --forward " << text << ": " << error << '\n';
+      return 1;
+    }
+    forwarders.push_back(std::move(f));
+  }
   receiver->run(g_stop, config.quiet ? nullptr : &std::cerr);
   std::cerr << "limen-collector: " << receiver->summary() << std::endl;
+  receiver.reset();
+  store.reset();  // committed: the forwarders see everything
+  for (auto& f : forwarders) {
+    // What is left is sent at the next start, from the saved position.
+    (void)f->drain(std::chrono::seconds(5));
+    const auto& c = f->counters();
+    std::cerr << "limen-collector: forward " << f->describe() << ": sent " << c.sent.load()
+              << ", not yet sent " << c.backlog.load() << ", failures " << c.failures.load()
+              << ", lost to retention " << c.lost.load() << std::endl;
+  }
   return 0;
 }
 
