@@ -324,7 +324,13 @@ void Receiver::note_result(std::string_view peer, const wire::Envelope& envelope
     if (!same(*p.held)) return;
     p.held.reset();
   }
-  if (!p.due) p.due.emplace();
+  if (!p.due) {
+    p.first.emplace();
+    p.first->probe.assign(envelope.probe);
+    p.first->run = envelope.run;
+    p.first->seq = envelope.seq;
+    p.due.emplace();
+  }
   p.due->probe.assign(envelope.probe);
   p.due->run = envelope.run;
   p.due->seq = envelope.seq;
@@ -338,8 +344,9 @@ void Receiver::settle() {
   for (auto it = peers_.begin(); it != peers_.end();) {
     Peer& p = it->second;
     // Without a commit, a closed batch was rolled back: what it held is not stored.
-    if (committed && p.due) {
+    if (committed && p.due && p.first) {
       const auto position = wire::encode_position(p.due->run, p.due->seq);
+      const auto first = wire::encode_position(p.first->run, p.first->seq);
       // Best effort: a peer gone, or one that reads no acknowledgement, resends after its
       // timeout, and the duplicate check keeps the store exact.
       if (zmq_send(socket_, it->first.data(), it->first.size(), ZMQ_SNDMORE | ZMQ_DONTWAIT) >=
@@ -348,10 +355,12 @@ void Receiver::settle() {
                    ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
           zmq_send(socket_, p.due->probe.data(), p.due->probe.size(),
                    ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
-          zmq_send(socket_, position.data(), position.size(), ZMQ_DONTWAIT) >= 0)
+          zmq_send(socket_, position.data(), position.size(), ZMQ_SNDMORE | ZMQ_DONTWAIT) >= 0 &&
+          zmq_send(socket_, first.data(), first.size(), ZMQ_DONTWAIT) >= 0)
         ++counters_.acks;
     }
     p.due.reset();
+    p.first.reset();
     if (p.held)
       ++it;
     else

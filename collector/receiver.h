@@ -109,6 +109,7 @@ class Receiver {
 
   using Position = ReceivedPosition;
   struct Peer {
+    std::optional<Position> first;  // first event received since the last acknowledgement
     std::optional<Position> due;   // last event received, to acknowledge at the next commit
     std::optional<Position> held;  // an event the store failed to keep: nothing past it
   };

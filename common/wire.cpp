@@ -66,12 +66,12 @@ std::string decode_ack(std::span<const std::string_view> frames, Ack& out) {
            std::to_string(frames.size());
   if (frames[0] != kAckProtocol) return "not an acknowledgement";
   if (!valid_probe_name(frames[1])) return "invalid probe name";
-  if (frames[2].size() != 16) return "position frame must be 16 bytes";
-  ByteReader r(std::span(reinterpret_cast<const std::uint8_t*>(frames[2].data()), 16));
-  const auto run = r.be64();
-  const auto seq = r.be64();
-  if (seq == 0) return "sequence number 0 is reserved";
-  out = Ack{frames[1], run, seq};
+  if (frames[2].size() != 16 || frames[3].size() != 16) return "position frame must be 16 bytes";
+  ByteReader last(std::span(reinterpret_cast<const std::uint8_t*>(frames[2].data()), 16));
+  ByteReader first(std::span(reinterpret_cast<const std::uint8_t*>(frames[3].data()), 16));
+  Ack ack{frames[1], last.be64(), last.be64(), first.be64(), first.be64()};
+  if (ack.seq == 0 || ack.first_seq == 0) return "sequence number 0 is reserved";
+  out = ack;
   return {};
 }
 

@@ -10,14 +10,18 @@
 //
 // (probe, run, seq) names an event uniquely, so a receiver drops duplicates and counts gaps.
 // The collector answers, once the events are committed to its store, with an acknowledgement
-// of three frames:
+// of four frames:
 //
-//   0  "limen-ack/2"
-//   1  probe      the probe name of the last event acknowledged
-//   2  position   its (run, seq)
+//   0  "limen-ack/3"
+//   1  probe      the probe name of the events acknowledged
+//   2  last       (run, seq) of the last event acknowledged
+//   3  first      (run, seq) of the first
 //
-// It acknowledges every message that connection delivered up to and including that event
-// (messages on one connection arrive in order). A probe resends, from its spool, whatever is not
+// It acknowledges the events that one connection delivered from `first` to `last`, in the
+// order they came (messages on one connection arrive in order). The probe accepts it only when
+// `first` is its oldest unacknowledged event: a DEALER socket reconnects by itself, so what the
+// probe sent may have reached a collector that died, and then a later connection's
+// acknowledgement must not cover it. A probe resends, from its spool, whatever is not
 // acknowledged after a reconnect, a timeout or a restart; so delivery is at least once and,
 // with the duplicate check, storage exactly once.
 // A probe also sends, every few seconds and once at the end of its run, a heartbeat that is not
@@ -41,9 +45,9 @@
 namespace limen::wire {
 
 inline constexpr std::string_view kProtocol = "limen/2";
-inline constexpr std::string_view kAckProtocol = "limen-ack/2";
+inline constexpr std::string_view kAckProtocol = "limen-ack/3";
 inline constexpr std::string_view kHeartbeatProtocol = "limen-heartbeat/1";
-inline constexpr std::size_t kAckFrameCount = 3;
+inline constexpr std::size_t kAckFrameCount = 4;
 inline constexpr std::size_t kFrameCount = 4;
 inline constexpr std::size_t kMaxProbeName = 64;
 inline constexpr std::size_t kMaxEventBytes = 1 << 20;
@@ -72,8 +76,10 @@ struct Envelope {
 
 struct Ack {
   std::string_view probe;
-  std::uint64_t run = 0;
+  std::uint64_t run = 0;  // the last event acknowledged
   std::uint64_t seq = 0;
+  std::uint64_t first_run = 0;  // the first
+  std::uint64_t first_seq = 0;
 };
 // Checks and splits an acknowledgement; empty string on success, else why it is refused.
 [[nodiscard]] std::string decode_ack(std::span<const std::string_view> frames, Ack& out);

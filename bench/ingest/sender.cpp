@@ -124,8 +124,9 @@ int main(int argc, char** argv) {
       std::array<std::string_view, limen::wire::kAckFrameCount> views;
       for (std::size_t i = 0; i < frames; ++i) views[i] = parts[i].to_string_view();
       limen::wire::Ack ack;
+      // Contiguous from the first unacknowledged, as the probe's spool demands.
       if (frames == views.size() && limen::wire::decode_ack(views, ack).empty() && ack.run == run &&
-          ack.seq > acked)
+          ack.first_run == run && ack.first_seq == acked + 1 && ack.seq > acked)
         acked = ack.seq;
     }
     if (std::chrono::steady_clock::now() > deadline) {

@@ -381,7 +381,10 @@ void Spool::advance() {
   flight_.push_back(InFlight{peeked_run_, peeked_seq_, next_, peeked_size_});
 }
 
-bool Spool::acknowledge(std::uint64_t run, std::uint64_t seq) {
+bool Spool::acknowledge(std::uint64_t first_run, std::uint64_t first_seq, std::uint64_t run,
+                        std::uint64_t seq) {
+  if (flight_.empty() || flight_.front().run != first_run || flight_.front().seq != first_seq)
+    return false;
   const auto it = std::find_if(flight_.begin(), flight_.end(), [&](const InFlight& f) {
     return f.run == run && f.seq == seq;
   });

@@ -78,9 +78,11 @@ class Spool {
   bool peek(SpoolRecord& out);
   // The record peek() gave has been sent: the next peek gives the one after.
   void advance();
-  // The collector stored everything up to and including (run, seq). False when that event is
-  // not in flight (an acknowledgement for an event resent since, or a stranger's).
-  bool acknowledge(std::uint64_t run, std::uint64_t seq);
+  // The collector stored the events from (first_run, first_seq) to (run, seq). Accepted only when
+  // the first is the oldest event in flight and the last is in flight: an acknowledgement from
+  // a later connection must not cover what an earlier one lost. False (ignored) otherwise.
+  bool acknowledge(std::uint64_t first_run, std::uint64_t first_seq, std::uint64_t run,
+                   std::uint64_t seq);
   // Hands out again, from the first unacknowledged record.
   void rewind();
   // Writes buffered records out, syncs by the policy, records the acknowledged position. Call

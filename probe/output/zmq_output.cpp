@@ -126,7 +126,7 @@ void ZmqOutput::pump() {
   if (!socket_) return;
   try {
     read_monitor();
-    // Acknowledgements: [limen-ack/2][probe][position]; anything else from the peer is ignored.
+    // Acknowledgements: [limen-ack/3][probe][last][first]; anything else is ignored.
     std::array<zmq::message_t, wire::kAckFrameCount> parts;
     while (true) {
       std::size_t frames = 0;
@@ -146,7 +146,7 @@ void ZmqOutput::pump() {
       wire::Ack ack;
       const std::span<const std::string_view> got(views.data(), std::min(frames, views.size()));
       if (frames != wire::kAckFrameCount || !wire::decode_ack(got, ack).empty() ||
-          !spool_->acknowledge(ack.run, ack.seq)) {
+          !spool_->acknowledge(ack.first_run, ack.first_seq, ack.run, ack.seq)) {
         ++stale_acks_;
         continue;
       }

@@ -51,3 +51,38 @@ TEST(Wire, ProbeNames) {
 
 }  // namespace
 }  // namespace limen::wire
+
+namespace limen::wire {
+namespace {
+
+TEST(Wire, AcknowledgementsNameTheirFirstAndLastEvent) {
+  const auto last = encode_position(9, 40), first = encode_position(9, 31);
+  const std::string l(last.begin(), last.end()), f(first.begin(), first.end());
+  const std::array<std::string_view, 4> frames{kAckProtocol, "plant-a", l, f};
+  Ack ack;
+  ASSERT_EQ(decode_ack(frames, ack), "");
+  EXPECT_EQ(ack.probe, "plant-a");
+  EXPECT_EQ(ack.run, 9U);
+  EXPECT_EQ(ack.seq, 40U);
+  EXPECT_EQ(ack.first_run, 9U);
+  EXPECT_EQ(ack.first_seq, 31U);
+  const std::array<std::string_view, 3> old{"limen-ack/2", "plant-a", l};
+  EXPECT_NE(decode_ack(old, ack), "");
+  const std::array<std::string_view, 4> wrong{"limen-ack/2", "plant-a", l, f};
+  EXPECT_EQ(decode_ack(wrong, ack), "not an acknowledgement");
+}
+
+TEST(Wire, HeartbeatsMayComeBeforeTheFirstEvent) {
+  const auto none = encode_position(9, 0);
+  const std::string p(none.begin(), none.end());
+  const std::array<std::string_view, 4> frames{kHeartbeatProtocol, "plant-a", p, "{\"time\":1}"};
+  Envelope hb;
+  ASSERT_EQ(decode_heartbeat(frames, hb), "");
+  EXPECT_EQ(hb.seq, 0U);
+  const std::string big = "{" + std::string(kMaxHeartbeatBytes, ' ') + "}";
+  const std::array<std::string_view, 4> too_big{kHeartbeatProtocol, "plant-a", p, big};
+  EXPECT_EQ(decode_heartbeat(too_big, hb), "heartbeat is not a small JSON object");
+}
+
+}  // namespace
+}  // namespace limen::wire

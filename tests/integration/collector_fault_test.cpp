@@ -12,6 +12,7 @@
 #include <signal.h>
 
 #include <fstream>
+#include <iostream>
 #include <map>
 #include <set>
 #include <sstream>
@@ -231,7 +232,10 @@ TEST(CollectorFaults, EveryEventStoredOnceThroughCollectorKillsAndAProbeRestart)
   EXPECT_EQ(rows, emitted);
   // The stop did land part-way: the first run of B emitted less than the second.
   EXPECT_LT(eve_by_seq(eve_b1).size(), eve_by_seq(eve_b2).size());
-  std::filesystem::remove_all(dir);
+  if (HasFailure())
+    std::cerr << "kept for inspection: " << dir << "\n" << ra.err << rb.err << b1.err << rc.err;
+  else
+    std::filesystem::remove_all(dir);
 }
 
 }  // namespace

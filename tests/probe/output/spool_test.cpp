@@ -54,16 +54,17 @@ TEST_F(SpoolTest, KeepsWhatIsNotAcknowledgedAcrossARestart) {
     auto s = open();
     for (std::uint64_t i = 1; i <= 1000; ++i) ASSERT_TRUE(s->append("p1", 7, i, 1, event(i)));
     EXPECT_EQ(send_all(*s, 1), 1000U);
-    EXPECT_TRUE(s->acknowledge(7, 600));
-    EXPECT_FALSE(s->acknowledge(7, 600));  // no longer in flight
-    EXPECT_FALSE(s->acknowledge(8, 700));  // not ours
+    EXPECT_FALSE(s->acknowledge(7, 2, 7, 600));  // does not start at the oldest in flight
+    EXPECT_TRUE(s->acknowledge(7, 1, 7, 600));
+    EXPECT_FALSE(s->acknowledge(7, 1, 7, 600));  // no longer in flight
+    EXPECT_FALSE(s->acknowledge(7, 601, 8, 700));  // not ours
     EXPECT_EQ(s->pending(), 400U);
     s->sync();
   }
   auto s = open();
   EXPECT_EQ(s->recovered(), 400U);
   EXPECT_EQ(send_all(*s, 601), 1000U);
-  EXPECT_TRUE(s->acknowledge(7, 1000));
+  EXPECT_TRUE(s->acknowledge(7, 601, 7, 1000));
   EXPECT_EQ(s->pending(), 0U);
   // Confirmed segments are gone: only the segment being written stays.
   std::size_t segments = 0;
@@ -76,10 +77,26 @@ TEST_F(SpoolTest, RewindSendsAgainFromTheFirstUnacknowledged) {
   auto s = open();
   for (std::uint64_t i = 1; i <= 50; ++i) ASSERT_TRUE(s->append("p1", 7, i, 1, event(i)));
   EXPECT_EQ(send_all(*s, 1), 50U);
-  EXPECT_TRUE(s->acknowledge(7, 20));
+  EXPECT_TRUE(s->acknowledge(7, 1, 7, 20));
   s->rewind();
   EXPECT_EQ(s->in_flight(), 0U);
   EXPECT_EQ(send_all(*s, 21), 50U);
+}
+
+// A DEALER socket reconnects by itself: events sent on a connection to a collector that died
+// are gone, and an acknowledgement from the next connection, which saw only later events, must
+// not confirm them.
+TEST_F(SpoolTest, AnAcknowledgementThatSkipsTheOldestUnacknowledgedIsIgnored) {
+  auto s = open();
+  for (std::uint64_t i = 1; i <= 30; ++i) ASSERT_TRUE(s->append("p1", 7, i, 1, event(i)));
+  EXPECT_EQ(send_all(*s, 1), 30U);
+  EXPECT_FALSE(s->acknowledge(7, 11, 7, 30));  // 1..10 went to a collector that died
+  EXPECT_EQ(s->pending(), 30U);
+  s->rewind();
+  EXPECT_EQ(send_all(*s, 1), 30U);
+  EXPECT_TRUE(s->acknowledge(7, 1, 7, 10));
+  EXPECT_TRUE(s->acknowledge(7, 11, 7, 30));
+  EXPECT_EQ(s->pending(), 0U);
 }
 
 TEST_F(SpoolTest, ADamagedTailIsCutAndCounted) {
