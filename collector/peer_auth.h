@@ -14,6 +14,7 @@
 // bytes in a report are escaped. Both sockets are polled by the receiver's loop: a handshake
 // waits for this thread, never for a lock.
 
+#include <atomic>
 #include <cstdint>
 #include <functional>
 #include <map>
@@ -24,11 +25,12 @@
 
 namespace limen::collector {
 
+// Atomic (relaxed, written by the receiver's thread only) so that others may read them live.
 struct AuthCounters {
-  std::uint64_t accepted = 0;     // handshakes whose key was listed
-  std::uint64_t unknown_key = 0;  // a CURVE client whose public key is not in the allow list
-  std::uint64_t handshake = 0;    // plain text, wrong collector key, not ZeroMQ, cut short
-  std::uint64_t wrong_name = 0;   // events claiming a probe name not bound to the sender's key
+  std::atomic<std::uint64_t> accepted{0};     // handshakes whose key was listed
+  std::atomic<std::uint64_t> unknown_key{0};  // a CURVE client whose key is not in the allow list
+  std::atomic<std::uint64_t> handshake{0};    // plain text, wrong collector key, not ZeroMQ, cut short
+  std::atomic<std::uint64_t> wrong_name{0};   // events claiming a name not bound to the sender's key
   [[nodiscard]] std::uint64_t refused() const { return unknown_key + handshake + wrong_name; }
 };
 

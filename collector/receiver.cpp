@@ -292,7 +292,7 @@ void Receiver::check_health() {
 }
 
 void Receiver::note_run() {
-  const auto a = auth_counters();
+  const auto& a = auth_counters();
   store_.note_run(CollectorRun{started_us_, rejected(), a.unknown_key, a.handshake, a.wrong_name});
 }
 
@@ -396,11 +396,14 @@ std::uint64_t Receiver::rejected() const {
          store_.counters().invalid_json;
 }
 
-AuthCounters Receiver::auth_counters() const { return auth_ ? auth_->counters() : AuthCounters{}; }
+const AuthCounters& Receiver::auth_counters() const {
+  static const AuthCounters kNone;  // plain text: nothing is ever refused
+  return auth_ ? auth_->counters() : kNone;
+}
 
 std::string Receiver::summary() const {
   const auto& s = store_.counters();
-  const auto a = auth_counters();
+  const auto& a = auth_counters();
   auto n = [](std::uint64_t v) { return std::to_string(v); };
   return "received " + n(counters_.messages) + ", stored " + n(s.stored()) + " (findings " +
          n(s.findings) + ", flows " + n(s.flows) + ", stats " + n(s.stats) + ", other " +
@@ -410,7 +413,9 @@ std::string Receiver::summary() const {
          ", json " + n(s.invalid_json) + "), failed " + n(s.failed) + ", pruned " + n(s.pruned) +
          ", acknowledgements " +
          n(counters_.acks) + ", refused " + n(a.refused()) + " (unknown key " + n(a.unknown_key) +
-         ", handshake " + n(a.handshake) + ", wrong name " + n(a.wrong_name) + ")";
+         ", handshake " + n(a.handshake) + ", wrong name " + n(a.wrong_name) + "), heartbeats " +
+         n(counters_.heartbeats) + " (rejected " + n(counters_.bad_heartbeats) +
+         "), probe health findings " + n(counters_.health_findings);
 }
 
 }  // namespace limen::collector

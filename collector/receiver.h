@@ -32,15 +32,16 @@
 
 namespace limen::collector {
 
+// Atomic (written by the receiver's thread only) so that others may read them while it runs.
 struct ReceiverCounters {
-  std::uint64_t messages = 0;      // multipart messages taken off the socket
-  std::uint64_t bad_frames = 0;    // frame count other than wire::kFrameCount
-  std::uint64_t bad_version = 0;   // protocol frame is not wire::kProtocol
-  std::uint64_t bad_envelope = 0;  // probe name, position or event frame invalid
-  std::uint64_t acks = 0;          // acknowledgements sent
-  std::uint64_t heartbeats = 0;    // heartbeats taken (not stored as events)
-  std::uint64_t bad_heartbeats = 0;
-  std::uint64_t health_findings = 0;  // findings the collector recorded about probes
+  std::atomic<std::uint64_t> messages{0};      // multipart messages taken off the socket
+  std::atomic<std::uint64_t> bad_frames{0};    // frame count other than wire::kFrameCount
+  std::atomic<std::uint64_t> bad_version{0};   // protocol frame is not wire::kProtocol
+  std::atomic<std::uint64_t> bad_envelope{0};  // probe name, position or event frame invalid
+  std::atomic<std::uint64_t> acks{0};          // acknowledgements sent
+  std::atomic<std::uint64_t> heartbeats{0};    // heartbeats taken (not stored as events)
+  std::atomic<std::uint64_t> bad_heartbeats{0};
+  std::atomic<std::uint64_t> health_findings{0};  // findings the collector recorded about probes
 };
 
 // Who may connect. CURVE with an allow list, unless plain text was asked for explicitly.
@@ -93,7 +94,7 @@ class Receiver {
 
   [[nodiscard]] const ReceiverCounters& counters() const { return counters_; }
   // Refused connections and events by cause; all zero in plain text.
-  [[nodiscard]] AuthCounters auth_counters() const;
+  [[nodiscard]] const AuthCounters& auth_counters() const;
   [[nodiscard]] std::uint64_t rejected() const;
   // One line: received, stored per type, duplicates, gaps, rejected (by cause), failed.
   [[nodiscard]] std::string summary() const;
