@@ -52,6 +52,13 @@ class SyslogSink {
     std::lock_guard<std::mutex> lock(mutex_);
     return messages_;
   }
+  // The forwarder counts a message sent once this host's TCP took it: the sink's thread may not
+  // have read it yet. Waits (at most 20 s) until it has `n` messages; returns them.
+  std::vector<std::string> messages(std::size_t n) {
+    for (int i = 0; i < 2000 && messages().size() < n; ++i)
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    return messages();
+  }
 
  private:
   void serve() {
@@ -169,7 +176,7 @@ TEST_F(CollectorForwardTest, EveryFindingArrivesThroughAnOutageAndARestart) {
     auto forwarder = SyslogForwarder::start(path_, target, &log, error);
     ASSERT_NE(forwarder, nullptr) << error;
     ASSERT_TRUE(forwarder->drain(std::chrono::seconds(20))) << log.str();
-    got = seqs(sink.messages());
+    got = seqs(sink.messages(300));
     EXPECT_EQ(got.size(), 300U);
     forwarder.reset();
   }
@@ -186,7 +193,7 @@ TEST_F(CollectorForwardTest, EveryFindingArrivesThroughAnOutageAndARestart) {
   {
     SyslogSink back(port);
     ASSERT_TRUE(forwarder->drain(std::chrono::seconds(40))) << log.str();
-    for (const auto seq : seqs(back.messages())) got.insert(seq);
+    for (const auto seq : seqs(back.messages(200))) got.insert(seq);
   }
   std::set<std::uint64_t> distinct(got.begin(), got.end());
   EXPECT_EQ(distinct.size(), 500U);
@@ -218,7 +225,7 @@ TEST_F(CollectorForwardTest, TlsChecksTheSiemsCertificate) {
     auto forwarder = SyslogForwarder::start(path_, target, &log, error);
     ASSERT_NE(forwarder, nullptr) << error;
     ASSERT_TRUE(forwarder->drain(std::chrono::seconds(20))) << log.str();
-    EXPECT_EQ(seqs(sink.messages()).size(), 20U);
+    EXPECT_EQ(seqs(sink.messages(20)).size(), 20U);
   }
   // The same SIEM, but the forwarder trusts only the system's CAs, which never signed it.
   {
