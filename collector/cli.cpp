@@ -99,6 +99,25 @@ std::string help_text(const char* usage, const po::options_description& options)
   return out.str();
 }
 
+// Parses a subcommand's options (argv[1] is its name) into `vm`. nullopt when the caller goes
+// on; otherwise what to return: the usage error, or the help.
+std::optional<CommandLine> parse_subcommand(int argc, const char* const* argv, const char* name,
+                                            const char* usage,
+                                            const po::options_description& options,
+                                            po::variables_map& vm) {
+  try {
+    po::store(po::command_line_parser(argc - 1, argv + 1).options(options).run(), vm);
+    po::notify(vm);
+  } catch (const po::error& e) {
+    return error(std::string(name) + ": " + e.what());
+  }
+  if (vm.count("help") == 0U) return std::nullopt;
+  CommandLine out;
+  out.command = Command::Help;
+  out.text = help_text(usage, options);
+  return out;
+}
+
 CommandLine parse_run(int argc, const char* const* argv) {
   po::options_description options("Options", 100);
   // clang-format off
@@ -236,14 +255,7 @@ CommandLine parse_query(int argc, const char* const* argv) {
       ("help", "show this help");
   // clang-format on
   po::variables_map vm;
-  try {
-    // argv[1] is "query".
-    po::store(po::parse_command_line(argc - 1, argv + 1, options), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return error(e.what());
-  }
-  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, {}, help_text(kQueryUsage, options)};
+  if (auto done = parse_subcommand(argc, argv, "query", kQueryUsage, options, vm)) return *done;
   CommandLine out;
   out.command = Command::Query;
   auto& q = out.query;
@@ -342,18 +354,7 @@ CommandLine parse_stats(int argc, const char* const* argv) {
       ("help", "show this help");
   // clang-format on
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return error(std::string("stats: ") + e.what());
-  }
-  if (vm.count("help") != 0U) {
-    CommandLine out;
-    out.command = Command::Help;
-    out.text = help_text(kStatsUsage, options);
-    return out;
-  }
+  if (auto done = parse_subcommand(argc, argv, "stats", kStatsUsage, options, vm)) return *done;
   if (vm.count("db") == 0U) return error("stats: --db PATH is required");
   CommandLine out;
   out.command = Command::Stats;
@@ -382,13 +383,7 @@ CommandLine parse_keygen(int argc, const char* const* argv) {
       ("help", "show this help");
   // clang-format on
   po::variables_map vm;
-  try {
-    po::store(po::command_line_parser(argc - 1, argv + 1).options(options).run(), vm);
-    po::notify(vm);
-  } catch (const po::error& e) {
-    return error(std::string("keygen: ") + e.what());
-  }
-  if (vm.count("help") != 0U) return {Command::Help, {}, {}, {}, {}, help_text(kKeygenUsage, options)};
+  if (auto done = parse_subcommand(argc, argv, "keygen", kKeygenUsage, options, vm)) return *done;
   if (vm.count("out") == 0U) return error("keygen: --out DIR is required");
   CommandLine out;
   out.command = Command::Keygen;
